@@ -1,0 +1,7 @@
+/** The platform's own migrations, in order. Add a file and list it here. */
+import type { Migration } from 'kysely';
+import * as systemTables from './0001-system-tables.ts';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-system-tables': systemTables,
+};

@@ -1,0 +1,94 @@
+/**
+ * `peyvand serve`: the API at /trpc, the web app (SvelteKit's build) for everything else, and —
+ * with --demo — the demo pack and its data on first start.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { startRuntime, type Runtime } from '../lib/server/runtime.ts';
+import { ensureFirstAdmin } from '../lib/server/auth/users.ts';
+import { handleTrpcNode, TRPC_PREFIX } from '../lib/server/api/http.ts';
+import { applyPackFolder } from '../lib/server/packs/pack-service.ts';
+import { readSeedData } from '../lib/server/packs/read-pack.ts';
+import { seedData } from '../lib/server/packs/seed.ts';
+import { RUNTIME_KEY } from '../lib/server/runtime-global.ts';
+import { formatApplyResult, formatIssues } from './format.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_PACK = join(ROOT, 'packs', 'b2b-sales');
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+async function loadWebHandler(): Promise<NodeHandler | null> {
+  const file = join(ROOT, 'build', 'handler.js');
+  if (!existsSync(file)) return null;
+  const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+  return module.handler;
+}
+
+export async function installDemo(runtime: Runtime, log: (line: string) => void): Promise<void> {
+  const outcome = await applyPackFolder(runtime.database, DEMO_PACK, { actorId: null });
+  if (!outcome.ok) throw new Error(formatIssues(DEMO_PACK, outcome.issues));
+  if (outcome.result.status !== 'unchanged') log(formatApplyResult(outcome.pack.info, outcome.result));
+  const state = await runtime.refresh();
+  const reports = await seedData(runtime.database, state.model, await readSeedData(DEMO_PACK), null);
+  for (const r of reports) if (r.inserted > 0) log(`demo data: ${r.inserted} ${r.entity} records`);
+}
+
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } } });
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const runtime = await startRuntime({
+    url: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.PEYVAND_DATA_DIR || '.peyvand',
+    purpose: `the Peyvand server (port ${port})`,
+  });
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const admin = await ensureFirstAdmin(runtime.database.db);
+  if (admin) {
+    log('First start: created the administrator account.');
+    log(`  email:    ${admin.email}`);
+    log(`  password: ${admin.password}   (one-time: you must change it at first sign-in)`);
+  }
+  if (values.demo) await installDemo(runtime, log);
+  runtime.onModelChange((s) => log(`model version ${s.version} is live (${s.model.entities.length} entities)`));
+
+  (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
+  const web = await loadWebHandler();
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith(TRPC_PREFIX)) {
+      handleTrpcNode(runtime, req, res).catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, modelVersion: runtime.current().version }));
+      return;
+    }
+    if (web) {
+      web(req, res, () => res.writeHead(404).end('not found'));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Peyvand API is at /trpc. Run `npm run build` for the web app.\n');
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  log(`Peyvand is listening on http://${host}:${port} (${runtime.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, model version ${runtime.current().version})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log('shutting down');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await runtime.close();
+  return 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * The Ajv instances. Record data: strict, no coercion, no `$data`, first error only, and every
+ * `pattern` compiled by RE2 (linear time: an admin-written pattern cannot hang the server).
+ * Pack files: all errors, so that a consultant sees every problem at once.
+ */
+import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
+
+export const DECIMAL_PATTERN = /^-?\d{1,28}(\.\d{1,10})?$/;
+export const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
+
+function isHttpUrl(value: string): boolean {
+  if (value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** RE2 semantics for `pattern`; syntax RE2 lacks (backreferences, lookaround) fails to compile. */
+function re2Engine(pattern: string, flags: string): { test: (s: string) => boolean; toString: () => string } {
+  const re = RE2JS.compile(pattern);
+  // Ajv caches compiled patterns by `toString()`: it must be unique per pattern.
+  return { test: (s: string) => re.test(s), toString: () => `re2/${flags}/${pattern}` };
+}
+re2Engine.code = 're2js';
+
+function configure(ajv: Ajv2020): Ajv2020 {
+  addFormats.default(ajv, ['date', 'date-time', 'email', 'uuid']);
+  ajv.addFormat('decimal', DECIMAL_PATTERN);
+  ajv.addFormat('phone', PHONE_PATTERN);
+  ajv.addFormat('url', isHttpUrl);
+  return ajv;
+}
+
+const common: Options = {
+  strict: true,
+  coerceTypes: false,
+  $data: false,
+  useDefaults: false,
+  code: { regExp: re2Engine },
+};
+
+/** For record values: one error per validator (bounded work on hostile input). */
+export function createRecordAjv(): Ajv2020 {
+  return configure(new Ajv2020({ ...common, allErrors: false }));
+}
+
+/** For pack files: every problem, so a consultant fixes them in one go. */
+export function createPackAjv(): Ajv2020 {
+  return configure(new Ajv2020({ ...common, allErrors: true }));
+}
+
+/** Checks that RE2 accepts a pattern; returns a message when it does not. */
+export function patternProblem(pattern: string): string | null {
+  try {
+    RE2JS.compile(pattern);
+    return null;
+  } catch (error) {
+    return `pattern ${JSON.stringify(pattern)} is not supported (${(error as Error).message}); backreferences and lookaround are not allowed`;
+  }
+}
+
+/** An Ajv error in plain words. */
+export function describeAjvError(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown keyword or property "${String(p.additionalProperty)}" is not allowed here`;
+    case 'required':
+      return `"${String(p.missingProperty)}" is required`;
+    case 'type':
+      return `must be of type ${String(p.type)}`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'pattern':
+      return `does not match the expected form ${String(p.pattern)}`;
+    case 'format':
+      return `is not a valid ${String(p.format)}`;
+    case 'maxLength':
+      return `is longer than ${String(p.limit)} characters`;
+    case 'minLength':
+      return Number(p.limit) === 1 ? 'must not be empty' : `is shorter than ${String(p.limit)} characters`;
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum':
+      return `must be ${String(p.comparison)} ${String(p.limit)}`;
+    case 'maxItems':
+      return `has more than ${String(p.limit)} items`;
+    case 'minItems':
+      return `has fewer than ${String(p.limit)} items`;
+    case 'uniqueItems':
+      return `has duplicate items (${String(p.j)} and ${String(p.i)})`;
+    case 'propertyNames':
+      return `has an invalid property name "${String(p.propertyName)}"`;
+    case 'maxProperties':
+      return `has more than ${String(p.limit)} properties`;
+    default:
+      return error.message ?? `fails ${error.keyword}`;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The deployment's model is the union of its installed packs (and, later, designer changes).
+ * Applying a pack replaces the entities that pack owns and keeps everybody else's.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { canonicalJson, deepFreeze } from './canonical-json.ts';
+import type { PackIssue, PackModel } from './load-pack.ts';
+import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo } from './types.ts';
+
+export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[]): string {
+  if (packs.length === 0 && entities.length === 0) return EMPTY_MODEL_HASH;
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson({ packs, entities }, 0))));
+}
+
+export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[]): Model {
+  const sortedPacks = [...packs].sort((a, b) => a.name.localeCompare(b.name));
+  return deepFreeze({ packs: sortedPacks, entities: [...entities], hash: modelHash(sortedPacks, entities) });
+}
+
+export type ComposeResult = { readonly ok: true; readonly model: Model } | { readonly ok: false; readonly issues: readonly PackIssue[] };
+
+/** `base` with `pack` installed (or upgraded): checks what only the whole deployment can tell. */
+export function composeModel(base: Model, pack: PackModel): ComposeResult {
+  const issues: PackIssue[] = [];
+  for (const requirement of pack.info.requires) {
+    const installed = base.packs.find((p) => p.name === requirement.name);
+    if (!installed) {
+      issues.push({ file: 'pack.json', pointer: `/requires/packs/${requirement.name}`, message: `this pack requires pack "${requirement.name}" (${requirement.range}), which is not installed; apply it first` });
+    } else if (!satisfies(installed.version, requirement.range)) {
+      issues.push({ file: 'pack.json', pointer: `/requires/packs/${requirement.name}`, message: `this pack requires pack "${requirement.name}" ${requirement.range}, but ${installed.version} is installed` });
+    }
+  }
+
+  const kept = base.entities.filter((e) => (e.pack ?? null) !== pack.info.name);
+  const owned = pack.entities.map((e) => ({ ...e, pack: pack.info.name }));
+  for (const entity of owned) {
+    const clash = kept.find((e) => e.name === entity.name || entity.renamedFrom.includes(e.name));
+    if (clash) {
+      issues.push({ file: `entities/${entity.name}.json`, pointer: '/$id', message: `entity "${clash.name}" already exists and belongs to ${clash.pack ? `pack "${clash.pack}"` : 'the designer'}` });
+    }
+  }
+  const all = [...kept, ...owned];
+  const names = new Set(all.map((e) => e.name));
+  for (const entity of owned) {
+    for (const field of entity.fields) {
+      if (field.relation && !names.has(field.relation.entity)) {
+        issues.push({ file: `entities/${entity.name}.json`, pointer: `/properties/${field.name}/x-ref`, message: `field "${field.name}" refers to entity "${field.relation.entity}", which neither this pack nor an installed one defines` });
+      }
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const packs = [...base.packs.filter((p) => p.name !== pack.info.name), pack.info];
+  return { ok: true, model: buildModel(packs, all) };
+}
+
+/** Enough of semver ranges for pack requirements: `*`, exact, `^x.y.z`, `~x.y.z`, `>=x.y.z`. */
+export function satisfies(version: string, range: string): boolean {
+  const v = parseVersion(version);
+  if (!v) return false;
+  return range
+    .split('||')
+    .map((r) => r.trim())
+    .some((r) => satisfiesOne(v, r));
+}
+
+function satisfiesOne(v: readonly [number, number, number], range: string): boolean {
+  if (range === '*' || range === '') return true;
+  const parts = range.split(/\s+/).filter(Boolean);
+  if (parts.length > 1) return parts.every((p) => satisfiesOne(v, p));
+  const match = /^(\^|~|>=|>|<=|<|=)?\s*v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(range);
+  if (!match) return false;
+  const op = match[1] ?? '=';
+  const r: [number, number, number] = [Number(match[2]), wildcard(match[3]), wildcard(match[4])];
+  const cmp = compare(v, r.map((n) => (n < 0 ? 0 : n)) as [number, number, number]);
+  switch (op) {
+    case '^':
+      return cmp >= 0 && (r[0] > 0 ? v[0] === r[0] : r[1] > 0 ? v[0] === 0 && v[1] === r[1] : v[0] === 0 && v[1] === 0 && v[2] === Math.max(r[2], 0));
+    case '~':
+      return cmp >= 0 && v[0] === r[0] && (r[1] < 0 || v[1] === r[1]);
+    case '>=':
+      return cmp >= 0;
+    case '>':
+      return cmp > 0;
+    case '<=':
+      return cmp <= 0;
+    case '<':
+      return cmp < 0;
+    default:
+      return v[0] === r[0] && (r[1] < 0 || v[1] === r[1]) && (r[2] < 0 || v[2] === r[2]);
+  }
+}
+
+function wildcard(part: string | undefined): number {
+  return part === undefined || part === 'x' || part === '*' ? -1 : Number(part);
+}
+
+function parseVersion(version: string): [number, number, number] | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,117 @@
+/**
+ * The normalised model: what an applied pack means to the platform.
+ *
+ * Authored definitions (JSON Schema documents, loose) are turned into these readonly values by
+ * `normalise-pack.ts`; only these cross module boundaries. Nothing here touches I/O.
+ */
+import type { FieldTypeName } from '../fields/names.ts';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonObject = { readonly [key: string]: JsonValue };
+
+/** Labels by locale; `en` is always present after normalising. */
+export type LocalizedText = Readonly<Record<string, string>>;
+
+export type OnDeletePolicy = 'set-null' | 'cascade' | 'restrict';
+
+export interface SelectOption {
+  readonly value: string;
+  readonly label: LocalizedText;
+}
+
+export interface RelationModel {
+  readonly entity: string;
+  readonly onDelete: OnDeletePolicy;
+}
+
+export interface AutoNumberModel {
+  /** Literal text before the number, e.g. `INV-`. */
+  readonly prefix: string;
+  /** Zero-padded width of the number, e.g. 6 for `INV-000123`. */
+  readonly digits: number;
+}
+
+export interface FieldModel {
+  readonly name: string;
+  readonly type: FieldTypeName;
+  readonly label: LocalizedText;
+  readonly description: LocalizedText | null;
+  readonly required: boolean;
+  readonly unique: boolean;
+  readonly indexed: boolean;
+  /** Computed by the platform (auto-number): never accepted from a client. */
+  readonly readOnly: boolean;
+  readonly defaultValue: JsonValue | undefined;
+  /** Earlier names of this field: a declared rename keeps the data. */
+  readonly renamedFrom: readonly string[];
+  /** The property schema as authored, frozen. Ajv validates record values with it. */
+  readonly schema: JsonObject;
+  readonly options: readonly SelectOption[];
+  readonly relation: RelationModel | null;
+  readonly autoNumber: AutoNumberModel | null;
+}
+
+export interface IndexModel {
+  readonly fields: readonly string[];
+  readonly unique: boolean;
+}
+
+export interface EntityModel {
+  readonly name: string;
+  /** The pack that defines this entity; null for one made in the designer. */
+  readonly pack?: string | null;
+  readonly label: LocalizedText;
+  readonly pluralLabel: LocalizedText;
+  readonly description: LocalizedText | null;
+  readonly renamedFrom: readonly string[];
+  /** The field that names a record in lists and pickers. */
+  readonly titleField: string | null;
+  readonly fields: readonly FieldModel[];
+  /** Composite indexes declared with `x-indexes`; single-field ones come from the fields. */
+  readonly indexes: readonly IndexModel[];
+  /** Default list order (also indexed): `[field, 'asc' | 'desc']` pairs. */
+  readonly defaultSort: readonly SortKey[];
+  /** The entity document as authored, frozen. */
+  readonly schema: JsonObject;
+}
+
+export interface SortKey {
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+}
+
+export interface PackRequirement {
+  readonly name: string;
+  /** A semver range, e.g. `^1.2.0`. */
+  readonly range: string;
+}
+
+export interface PackInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly title: LocalizedText;
+  readonly locales: readonly string[];
+  readonly requires: readonly PackRequirement[];
+}
+
+export interface Model {
+  readonly packs: readonly PackInfo[];
+  readonly entities: readonly EntityModel[];
+  /** SHA-256 of the canonical JSON of `entities` and `packs`: equal models, equal hashes. */
+  readonly hash: string;
+}
+
+export const EMPTY_MODEL_HASH = 'empty';
+
+export function emptyModel(): Model {
+  return { packs: [], entities: [], hash: EMPTY_MODEL_HASH };
+}
+
+export function findEntity(model: Model, name: string): EntityModel | undefined {
+  return model.entities.find((e) => e.name === name);
+}
+
+export function findField(entity: EntityModel, name: string): FieldModel | undefined {
+  return entity.fields.find((f) => f.name === name);
+}

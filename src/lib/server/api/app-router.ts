@@ -1,0 +1,80 @@
+/**
+ * The whole API for one model: static routers (meta, auth) plus `entities.<name>` from the model.
+ * `buildAppRouter(model)` is called again whenever the model changes; the runtime swaps it in.
+ */
+import type { Model } from '../../model/types.ts';
+import { changePassword, signIn } from '../auth/users.ts';
+import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
+import { listModelVersions } from '../schema/model-store.ts';
+import { entityRouter } from './entity-router.ts';
+import { PeyvandApiError, procedure, requireUser, router } from './trpc.ts';
+
+function object(input: unknown): Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new PeyvandApiError('BAD_REQUEST', 'input must be a JSON object', { peyvandCode: 'invalid' });
+  return input as Record<string, unknown>;
+}
+
+function text(o: Record<string, unknown>, key: string, max = 1000): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) {
+    throw new PeyvandApiError('BAD_REQUEST', `${key} must be a text of 1 to ${max} characters`, { peyvandCode: 'invalid', issues: [{ path: `/${key}`, field: key, message: `${key} is required` }] });
+  }
+  return v;
+}
+
+const metaRouter = router({
+  model: procedure({ action: 'model.read' }).query(({ ctx }) => {
+    const current = ctx.runtime.current();
+    return { version: current.version, hash: current.model.hash, packs: current.model.packs, entities: current.model.entities };
+  }),
+  versions: procedure({ action: 'admin' }).query(async ({ ctx }) => {
+    const rows = await listModelVersions(ctx.runtime.database.db);
+    return rows.map((r) => ({ version: r.version, hash: r.hash, source: r.source, appliedBy: r.applied_by, appliedAt: r.applied_at.toISOString(), plan: r.plan as unknown }));
+  }),
+});
+
+const authRouter = router({
+  signIn: procedure({ action: 'public' })
+    .input(object)
+    .mutation(async ({ ctx, input }) => {
+      const result = await signIn(ctx.runtime.database.db, { email: text(input, 'email', 320), password: text(input, 'password') });
+      if (!result.ok) throw new PeyvandApiError('UNAUTHORIZED', result.error.message, { peyvandCode: result.error.code });
+      return { token: result.token, expiresAt: result.expiresAt?.toISOString() ?? null, user: result.user };
+    }),
+  me: procedure({ action: 'authenticated' }).query(({ ctx }) => requireUser(ctx)),
+  changePassword: procedure({ action: 'authenticated' })
+    .input(object)
+    .mutation(async ({ ctx, input }) => {
+      const user = requireUser(ctx);
+      const result = await changePassword(ctx.runtime.database.db, user.id, text(input, 'oldPassword'), text(input, 'newPassword'));
+      if (!result.ok) throw new PeyvandApiError('BAD_REQUEST', result.error.message, { peyvandCode: result.error.code });
+      return { changed: true };
+    }),
+  createToken: procedure({ action: 'self' })
+    .input(object)
+    .mutation(async ({ ctx, input }) => {
+      const user = requireUser(ctx);
+      const created = await createToken(ctx.runtime.database.db, { userId: user.id, name: text(input, 'name', 200), kind: 'api' });
+      return { id: created.id, token: created.token };
+    }),
+  listTokens: procedure({ action: 'self' }).query(async ({ ctx }) => {
+    const tokens = await listTokens(ctx.runtime.database.db, requireUser(ctx).id);
+    return tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null }));
+  }),
+  revokeToken: procedure({ action: 'self' })
+    .input(object)
+    .mutation(async ({ ctx, input }) => {
+      const user = requireUser(ctx);
+      const id = text(input, 'id', 100);
+      const own = (await listTokens(ctx.runtime.database.db, user.id)).some((t) => t.id === id);
+      if (!own) throw new PeyvandApiError('NOT_FOUND', 'no such token', { peyvandCode: 'not-found' });
+      return { revoked: await revokeToken(ctx.runtime.database.db, id) };
+    }),
+});
+
+export function buildAppRouter(model: Model) {
+  const entities = Object.fromEntries(model.entities.map((e) => [e.name, entityRouter(e)]));
+  return router({ meta: metaRouter, auth: authRouter, entities: router(entities) });
+}
+
+export type AppRouter = ReturnType<typeof buildAppRouter>;

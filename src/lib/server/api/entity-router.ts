@@ -1,0 +1,34 @@
+/** The router factory: one router per entity of the model, `entities.<name>.{list,get,create,…}`. */
+import type { EntityModel } from '../../model/types.ts';
+import { bulkCreate, createRecord, deleteRecord, getRecord, listRecords, updateRecord, type RecordContext } from '../records/record-service.ts';
+import { unwrap } from './errors.ts';
+import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseRecordInput, parseUpdateInput } from './input.ts';
+import { procedure, router, type ApiContext } from './trpc.ts';
+
+function recordContext(ctx: ApiContext): RecordContext {
+  return { db: ctx.runtime.database.db, actorId: ctx.user?.id ?? null };
+}
+
+export function entityRouter(entity: EntityModel) {
+  const name = entity.name;
+  return router({
+    list: procedure({ action: 'record.read', entity: name })
+      .input(parseListInput)
+      .query(async ({ ctx, input }) => unwrap(await listRecords(recordContext(ctx), entity, input))),
+    get: procedure({ action: 'record.read', entity: name })
+      .input(parseIdInput)
+      .query(async ({ ctx, input }) => unwrap(await getRecord(recordContext(ctx), entity, input.id))),
+    create: procedure({ action: 'record.create', entity: name })
+      .input(parseRecordInput)
+      .mutation(async ({ ctx, input }) => unwrap(await createRecord(recordContext(ctx), entity, input))),
+    bulkCreate: procedure({ action: 'record.create', entity: name })
+      .input(parseBulkInput)
+      .mutation(async ({ ctx, input }) => unwrap(await bulkCreate(recordContext(ctx), entity, input.records))),
+    update: procedure({ action: 'record.update', entity: name })
+      .input(parseUpdateInput)
+      .mutation(async ({ ctx, input }) => unwrap(await updateRecord(recordContext(ctx), entity, input))),
+    delete: procedure({ action: 'record.delete', entity: name })
+      .input(parseDeleteInput)
+      .mutation(async ({ ctx, input }) => unwrap(await deleteRecord(recordContext(ctx), entity, input))),
+  });
+}

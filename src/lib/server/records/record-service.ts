@@ -1,0 +1,363 @@
+/**
+ * The one write path for records: API, UI, import, workflows and seed data all come here.
+ * validate → authorize (by the caller, through `can`) → build row → ONE statement/transaction that
+ * writes the row, its audit entry and its outbox event together.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { FIELD_TYPES } from '../../fields/registry.ts';
+import type { EntityModel, JsonValue } from '../../model/types.ts';
+import { validateRecord, type FieldIssue, type RecordValues } from '../../records/validate-record.ts';
+import type { SystemTables } from '../db/system-tables.ts';
+import { DATA_SCHEMA, SEARCH_COLUMN } from '../schema/object-names.ts';
+import { derivedIndexes, fieldColumns } from '../schema/plan.ts';
+import { fail, ok, type RecordError, type RecordResult } from './record-error.ts';
+import { afterCursor, compileFilter, compileSearch, compileSort, decodeCursor, encodeCursor, LIST_LIMITS, ListQueryError, orderBy, type ListInput } from './list-query.ts';
+
+export type RecordOutput = Readonly<Record<string, JsonValue>>;
+
+export interface RecordContext {
+  readonly db: Kysely<SystemTables>;
+  readonly actorId: string | null;
+  readonly now?: () => Date;
+}
+
+export const WRITE_LIMITS = { maxBatch: 1000 } as const;
+
+const SYSTEM_OUTPUT = ['id', 'created_at', 'updated_at', 'created_by', 'owner', 'version'] as const;
+
+type Row = Readonly<Record<string, unknown>>;
+
+function toIso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return new Date(String(value)).toISOString();
+}
+
+/** A database row → the record as the API returns it. */
+export function rowToRecord(entity: EntityModel, row: Row): RecordOutput {
+  const out: Record<string, JsonValue> = {
+    id: String(row.id),
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+    created_by: (row.created_by as string | null) ?? null,
+    owner: (row.owner as string | null) ?? null,
+    version: Number(row.version),
+  };
+  for (const field of entity.fields) out[field.name] = FIELD_TYPES[field.type].fromRow(field, row);
+  return out;
+}
+
+function searchSource(entity: EntityModel, values: RecordValues): string | null {
+  const parts: string[] = [];
+  for (const field of entity.fields) {
+    if (!FIELD_TYPES[field.type].searchable) continue;
+    const v = values[field.name];
+    if (v === null || v === undefined) continue;
+    parts.push(Array.isArray(v) ? v.join(' ') : String(v));
+  }
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
+/** Column name → SQL type, for jsonb_to_recordset. */
+function writeColumns(entity: EntityModel): { name: string; sqlType: string }[] {
+  return entity.fields
+    .filter((f) => !f.readOnly)
+    .flatMap((f) => fieldColumns(f))
+    .map((c) => ({ name: c.name, sqlType: c.sqlType }));
+}
+
+function fieldRow(entity: EntityModel, values: RecordValues): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const field of entity.fields) {
+    if (field.readOnly || !(field.name in values)) continue;
+    Object.assign(row, FIELD_TYPES[field.type].toRow(field, values[field.name] ?? null));
+  }
+  return row;
+}
+
+function dataTable(entity: EntityModel) {
+  return sql.id(DATA_SCHEMA, entity.name);
+}
+
+/** Maps a constraint violation to the field it concerns. */
+function databaseError(entity: EntityModel, error: unknown, during: 'write' | 'delete'): RecordError | null {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e.code === '23505') {
+    const index = derivedIndexes(entity, { trigram: false }).find((i) => i.name === e.constraint);
+    const columns = index?.columns.map((c) => c.column) ?? [];
+    const fields = entity.fields.filter((f) => columns.includes(fieldColumns(f)[0]?.name ?? '')).map((f) => f.name);
+    const issues: FieldIssue[] = fields.map((f) => ({ path: `/${f}`, field: f, message: `another ${entity.name} already has this ${f}` }));
+    return { code: 'duplicate', message: fields.length > 0 ? `another ${entity.name} already has this ${fields.join(' + ')}` : 'a unique value is already used', issues };
+  }
+  if (e.code === '23503') {
+    if (during === 'delete') return { code: 'in-use', message: `this ${entity.name} cannot be deleted: other records refer to it` };
+    const field = entity.fields.find((f) => e.constraint?.startsWith(`${entity.name}__${f.name}__`));
+    return {
+      code: 'invalid',
+      message: field ? `${field.name} refers to a ${field.relation?.entity ?? 'record'} that does not exist` : 'a relation refers to a record that does not exist',
+      issues: field ? [{ path: `/${field.name}`, field: field.name, message: `${field.name} refers to a record that does not exist` }] : [],
+    };
+  }
+  if (e.code === '23502') return { code: 'invalid', message: `a required value is missing: ${e.message ?? ''}` };
+  return null;
+}
+
+interface PreparedRecord {
+  readonly id: string;
+  readonly values: RecordValues;
+  readonly row: Record<string, unknown>;
+}
+
+function prepare(entity: EntityModel, input: unknown, path: string): { ok: true; record: PreparedRecord } | { ok: false; issues: FieldIssue[] } {
+  const checked = validateRecord(entity, input, 'create');
+  if (!checked.ok) return { ok: false, issues: checked.issues.map((i) => ({ ...i, path: `${path}${i.path}` })) };
+  return { ok: true, record: { id: uuidv7(), values: checked.values, row: fieldRow(entity, checked.values) } };
+}
+
+/** Inserts prepared records with their audit entries and outbox events in one statement. */
+async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[]): Promise<Row[]> {
+  const now = (ctx.now ?? (() => new Date()))().toISOString();
+  const columns = writeColumns(entity);
+  const payload = records.map((r) => {
+    const item: Record<string, unknown> = { id: r.id, _source: searchSource(entity, r.values) };
+    for (const c of columns) item[c.name] = r.row[c.name] ?? null;
+    return item;
+  });
+  const audit = records.map((r) => ({
+    record_id: r.id,
+    changes: Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== null).map(([k, v]) => [k, { old: null, new: v }])),
+  }));
+  const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, values: r.values } }));
+  const recordset = sql.join([sql`id uuid`, sql`_source text`, ...columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(c.sqlType)}`)]);
+  const targetColumns = sql.join([
+    sql`id`,
+    sql`created_at`,
+    sql`updated_at`,
+    sql`created_by`,
+    sql`owner`,
+    sql`version`,
+    sql.id(SEARCH_COLUMN),
+    ...columns.map((c) => sql.id(c.name)),
+  ]);
+  const selected = sql.join([
+    sql`x.id`,
+    sql`${now}::timestamptz`,
+    sql`${now}::timestamptz`,
+    sql`${ctx.actorId}::uuid`,
+    sql`${ctx.actorId}::uuid`,
+    sql`1`,
+    sql`peyvand.search_text(x._source)`,
+    ...columns.map((c) => sql`x.${sql.id(c.name)}`),
+  ]);
+  const result = await sql<Row>`
+    with r as (
+      insert into ${dataTable(entity)} (${targetColumns})
+      select ${selected} from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${recordset})
+      returning *
+    ), a as (
+      insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
+      select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, y.record_id, 'create', y.changes
+      from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) as y(record_id uuid, changes jsonb)
+    ), o as (
+      insert into peyvand.outbox (at, topic, entity, record_id, actor_id, payload)
+      select ${now}::timestamptz, 'record.created', ${entity.name}, z.record_id, ${ctx.actorId}::uuid, z.payload
+      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as z(record_id uuid, payload jsonb)
+    )
+    select * from r`.execute(ctx.db);
+  return result.rows;
+}
+
+export async function createRecord(ctx: RecordContext, entity: EntityModel, input: unknown): Promise<RecordResult<RecordOutput>> {
+  const prepared = prepare(entity, input, '');
+  if (!prepared.ok) return fail({ code: 'invalid', message: summarise(prepared.issues), issues: prepared.issues });
+  try {
+    const rows = await insertBatch(ctx, entity, [prepared.record]);
+    const row = rows[0];
+    if (!row) throw new Error('insert returned no row');
+    return ok(rowToRecord(entity, row));
+  } catch (error) {
+    const mapped = databaseError(entity, error, 'write');
+    if (mapped) return fail(mapped);
+    throw error;
+  }
+}
+
+/** All or nothing: every record is checked first; one invalid record means none is written. */
+export async function bulkCreate(ctx: RecordContext, entity: EntityModel, inputs: unknown): Promise<RecordResult<{ ids: string[] }>> {
+  if (!Array.isArray(inputs)) return fail({ code: 'invalid', message: 'records must be a list' });
+  if (inputs.length > WRITE_LIMITS.maxBatch) return fail({ code: 'limit', message: `at most ${WRITE_LIMITS.maxBatch} records per call` });
+  const prepared: PreparedRecord[] = [];
+  const issues: FieldIssue[] = [];
+  inputs.forEach((input, i) => {
+    const p = prepare(entity, input, `/${i}`);
+    if (p.ok) prepared.push(p.record);
+    else issues.push(...p.issues);
+  });
+  if (issues.length > 0) return fail({ code: 'invalid', message: `${new Set(issues.map((i) => i.path.split('/')[1])).size} of ${inputs.length} records are invalid; nothing was saved`, issues: issues.slice(0, 100) });
+  if (prepared.length === 0) return ok({ ids: [] });
+  try {
+    const rows = await insertBatch(ctx, entity, prepared);
+    return ok({ ids: rows.map((r) => String(r.id)) });
+  } catch (error) {
+    const mapped = databaseError(entity, error, 'write');
+    if (mapped) return fail(mapped);
+    throw error;
+  }
+}
+
+function summarise(issues: readonly FieldIssue[]): string {
+  const first = issues[0];
+  if (!first) return 'invalid record';
+  return issues.length === 1 ? first.message : `${first.message} (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getRecord(ctx: RecordContext, entity: EntityModel, id: unknown): Promise<RecordResult<RecordOutput>> {
+  if (typeof id !== 'string' || !UUID.test(id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const result = await sql<Row>`select * from ${dataTable(entity)} where id = ${id}`.execute(ctx.db);
+  const row = result.rows[0];
+  return row ? ok(rowToRecord(entity, row)) : fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+}
+
+export interface UpdateInput {
+  readonly id: string;
+  /** The version the client read; a newer stored version is a conflict. */
+  readonly version: number;
+  readonly values: unknown;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export async function updateRecord(ctx: RecordContext, entity: EntityModel, input: UpdateInput): Promise<RecordResult<RecordOutput>> {
+  if (typeof input.id !== 'string' || !UUID.test(input.id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const checked = validateRecord(entity, input.values, 'update');
+  if (!checked.ok) return fail({ code: 'invalid', message: summarise(checked.issues), issues: checked.issues });
+  const now = (ctx.now ?? (() => new Date()))().toISOString();
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${input.id} for update`.execute(trx);
+      const row = found.rows[0];
+      if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+      const current = rowToRecord(entity, row);
+      if (Number(row.version) !== input.version) {
+        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else (version ${String(row.version)}, you edited version ${input.version}); nothing was saved`, current });
+      }
+      const changes: Record<string, { old: JsonValue; new: JsonValue }> = {};
+      for (const [name, value] of Object.entries(checked.values)) {
+        if (!sameValue(current[name], value)) changes[name] = { old: current[name] ?? null, new: value ?? null };
+      }
+      if (Object.keys(changes).length === 0) return ok(current);
+      const merged: Record<string, JsonValue | null> = {};
+      for (const f of entity.fields) merged[f.name] = f.name in checked.values ? (checked.values[f.name] ?? null) : (current[f.name] ?? null);
+      const rowValues = fieldRow(entity, Object.fromEntries(Object.keys(changes).map((k) => [k, checked.values[k] ?? null])));
+      const sets: RawBuilder<unknown>[] = Object.entries(rowValues).map(([column, value]) => sql`${sql.id(column)} = ${toParam(value)}`);
+      sets.push(sql`version = version + 1`, sql`updated_at = ${now}::timestamptz`, sql`${sql.id(SEARCH_COLUMN)} = peyvand.search_text(${searchSource(entity, merged)})`);
+      const payload = { entity: entity.name, id: input.id, changes };
+      const updated = await sql<Row>`
+        with u as (
+          update ${dataTable(entity)} set ${sql.join(sets)} where id = ${input.id} and version = ${input.version} returning *
+        ), a as (
+          insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
+          select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, u.id, 'update', ${JSON.stringify(changes)}::jsonb from u
+        ), o as (
+          insert into peyvand.outbox (at, topic, entity, record_id, actor_id, payload)
+          select ${now}::timestamptz, 'record.updated', ${entity.name}, u.id, ${ctx.actorId}::uuid, ${JSON.stringify(payload)}::jsonb from u
+        )
+        select * from u`.execute(trx);
+      const next = updated.rows[0];
+      if (!next) throw new Error('row locked for update was not updated');
+      return ok(rowToRecord(entity, next));
+    });
+  } catch (error) {
+    const mapped = databaseError(entity, error, 'write');
+    if (mapped) return fail(mapped);
+    throw error;
+  }
+}
+
+/** Arrays go to PostgreSQL as arrays; everything else as it is. */
+function toParam(value: unknown): unknown {
+  return Array.isArray(value) ? sql.val(value) : value;
+}
+
+export async function deleteRecord(ctx: RecordContext, entity: EntityModel, input: { id: unknown; version?: number | undefined }): Promise<RecordResult<{ id: string }>> {
+  if (typeof input.id !== 'string' || !UUID.test(input.id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const id = input.id;
+  const now = (ctx.now ?? (() => new Date()))().toISOString();
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${id} for update`.execute(trx);
+      const row = found.rows[0];
+      if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+      const current = rowToRecord(entity, row);
+      if (input.version !== undefined && Number(row.version) !== input.version) {
+        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else since you read it; it was not deleted`, current });
+      }
+      const changes = Object.fromEntries(entity.fields.filter((f) => current[f.name] !== null).map((f) => [f.name, { old: current[f.name] ?? null, new: null }]));
+      await sql`
+        with d as (delete from ${dataTable(entity)} where id = ${id} returning id), a as (
+          insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
+          select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, d.id, 'delete', ${JSON.stringify(changes)}::jsonb from d
+        ), o as (
+          insert into peyvand.outbox (at, topic, entity, record_id, actor_id, payload)
+          select ${now}::timestamptz, 'record.deleted', ${entity.name}, d.id, ${ctx.actorId}::uuid, ${JSON.stringify({ entity: entity.name, id, record: current })}::jsonb from d
+        )
+        select id from d`.execute(trx);
+      return ok({ id });
+    });
+  } catch (error) {
+    const mapped = databaseError(entity, error, 'delete');
+    if (mapped) return fail(mapped);
+    throw error;
+  }
+}
+
+export interface ListOutput {
+  readonly items: readonly RecordOutput[];
+  readonly nextCursor: string | null;
+  readonly total?: number;
+}
+
+export async function listRecords(ctx: RecordContext, entity: EntityModel, input: ListInput): Promise<RecordResult<ListOutput>> {
+  try {
+    const limit = input.limit ?? LIST_LIMITS.defaultPageSize;
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMITS.maxPageSize) {
+      return fail({ code: 'limit', message: `limit must be a whole number from 1 to ${LIST_LIMITS.maxPageSize}` });
+    }
+    const sort = compileSort(entity, input.sort);
+    const conditions = [];
+    if (input.filter !== undefined) conditions.push(compileFilter(entity, input.filter));
+    if (input.search) {
+      const search = compileSearch(input.search);
+      if (search) conditions.push(search);
+    }
+    const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+    const pageConditions = [...conditions];
+    if (input.cursor) pageConditions.push(afterCursor(sort, decodeCursor(input.cursor, sort)));
+    const pageWhere = pageConditions.length > 0 ? sql`where ${sql.join(pageConditions, sql` and `)}` : sql``;
+    const result = await sql<Row>`select * from ${dataTable(entity)} ${pageWhere} order by ${orderBy(sort)} limit ${limit + 1}`.execute(ctx.db);
+    const rows = result.rows.slice(0, limit);
+    const last = rows.at(-1);
+    const nextCursor = result.rows.length > limit && last ? encodeCursor(sort.map((s) => cursorValue(last[s.column]))) : null;
+    const items = rows.map((r) => rowToRecord(entity, r));
+    if (!input.includeTotal) return ok({ items, nextCursor });
+    const counted = await sql<{ n: string | number }>`select count(*) as n from ${dataTable(entity)} ${where}`.execute(ctx.db);
+    return ok({ items, nextCursor, total: Number(counted.rows[0]?.n ?? 0) });
+  } catch (error) {
+    if (error instanceof ListQueryError) return fail({ code: 'invalid', message: error.message, issues: [{ path: error.path, field: null, message: error.message }] });
+    throw error;
+  }
+}
+
+function cursorValue(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  return String(value);
+}
+
+export { SYSTEM_OUTPUT };
