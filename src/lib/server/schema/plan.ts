@@ -249,7 +249,7 @@ export function planMigration(oldModel: Model, newModel: Model, options: PlanOpt
     if (!old) {
       early.push(createEntity(next));
       for (const index of derivedIndexes(next, options)) constraints.push(addIndex(next.name, index));
-      for (const fk of derivedForeignKeys(next)) constraints.push(addForeignKey(next.name, fk, false));
+      for (const fk of derivedForeignKeys(next)) constraints.push(addForeignKey(next.name, fk, true));
       continue;
     }
     const match: EntityMatch = { old, next };
