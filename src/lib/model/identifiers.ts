@@ -50,5 +50,6 @@ export function identifierProblem(name: string, kind: 'entity' | 'field'): strin
 }
 
 function printable(name: string): string {
-  return [...name].map((ch) => (/[\x21-\x7e]/.test(ch) ? ch : `\\u{${ch.codePointAt(0)?.toString(16)}}`)).join('');
+  // Invisible characters are shown as code points; visible letters (e.g. Persian) as they are.
+  return [...name].map((ch) => (/[\p{Cc}\p{Cf}\p{Z}]/u.test(ch) ? `\\u{${ch.codePointAt(0)?.toString(16)}}` : ch)).join('');
 }

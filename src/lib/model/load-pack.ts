@@ -70,7 +70,10 @@ export function loadPack(source: PackSource): LoadPackResult {
   const seen = new Map<string, string>();
   for (const file of source.entities) {
     const doc = parseJson(file, report);
-    if (doc === undefined || !checkAgainst(metaValidators().entity, doc, file.path, report)) continue;
+    if (doc === undefined) continue;
+    // Names get their own, plainer check (the meta-schema's pattern says only "does not match").
+    const namesOk = checkEntityNames(doc, file.path, report);
+    if (!checkAgainst(metaValidators().entity, doc, file.path, report, isNameError) || !namesOk) continue;
     const entity = normaliseEntity(doc as JsonObject, file.path, report);
     if (!entity) continue;
     const expected = baseName(file.path);
@@ -128,10 +131,50 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
-function checkAgainst(validate: ValidateFunction, data: unknown, file: string, report: (f: string, p: string, m: string) => void): boolean {
+function checkAgainst(
+  validate: ValidateFunction,
+  data: unknown,
+  file: string,
+  report: (f: string, p: string, m: string) => void,
+  reportedElsewhere: (error: ErrorObject) => boolean = () => false,
+): boolean {
   if (validate(data)) return true;
-  for (const error of simplifyErrors(validate.errors ?? [])) report(file, error.instancePath, describeAjvError(error));
+  for (const error of simplifyErrors(validate.errors ?? [])) {
+    if (!reportedElsewhere(error)) report(file, error.instancePath, describeAjvError(error));
+  }
   return false;
+}
+
+/** Meta-schema errors about entity and field names, which `checkEntityNames` reports instead. */
+function isNameError(error: ErrorObject): boolean {
+  return error.keyword === 'propertyNames' || error.propertyName !== undefined || (error.instancePath === '/$id' && error.keyword === 'pattern');
+}
+
+function checkEntityNames(doc: unknown, file: string, report: (f: string, p: string, m: string) => void): boolean {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return true;
+  let ok = true;
+  const { $id, properties } = doc as { $id?: unknown; properties?: unknown };
+  if (typeof $id === 'string') {
+    const problem = identifierProblem($id, 'entity');
+    if (problem) {
+      report(file, '/$id', problem);
+      ok = false;
+    }
+  }
+  if (properties && typeof properties === 'object' && !Array.isArray(properties)) {
+    for (const name of Object.keys(properties)) {
+      const problem = identifierProblem(name, 'field');
+      if (problem) {
+        report(file, `/properties/${escapePointer(name)}`, problem);
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** `anyOf` branches each fail in their own way; say that the value fits none, once. */
@@ -190,11 +233,6 @@ function packInfo(doc: JsonObject): PackInfo {
 function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: string, m: string) => void): EntityModel | null {
   const name = String(doc.$id);
   let ok = true;
-  const problem = identifierProblem(name, 'entity');
-  if (problem) {
-    report(file, '/$id', problem);
-    ok = false;
-  }
   const properties = (doc.properties ?? {}) as Record<string, JsonObject>;
   const required = new Set(stringList(doc.required));
   for (const r of required) {
@@ -270,8 +308,6 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, fil
     report(file, `${at}${pointer}`, message);
     ok = false;
   };
-  const problem = identifierProblem(name, 'field');
-  if (problem) fail('', problem);
   for (const key of ['pattern'] as const) {
     const pattern = schema[key] ?? (schema.items as JsonObject | undefined)?.[key];
     if (typeof pattern === 'string') {

@@ -34,6 +34,13 @@ function validatorFor(field: FieldModel): ValidateFunction {
   return validate;
 }
 
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -72,6 +79,10 @@ export function validateRecord(entity: EntityModel, input: unknown, mode: 'creat
     if (value === null) {
       if (field.required) issues.push({ path: `/${key}`, field: key, message: `"${key}" is required` });
       else values[key] = null;
+      continue;
+    }
+    if (containsNul(value)) {
+      issues.push({ path: `/${key}`, field: key, message: `${key} contains a NUL character, which cannot be stored` });
       continue;
     }
     const validate = validatorFor(field);
