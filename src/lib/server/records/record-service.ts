@@ -90,7 +90,8 @@ function databaseError(entity: EntityModel, error: unknown, during: 'write' | 'd
     const issues: FieldIssue[] = fields.map((f) => ({ path: `/${f}`, field: f, message: `another ${entity.name} already has this ${f}` }));
     return { code: 'duplicate', message: fields.length > 0 ? `another ${entity.name} already has this ${fields.join(' + ')}` : 'a unique value is already used', issues };
   }
-  if (e.code === '23503') {
+  // PostgreSQL 18 (PGlite 0.5) reports ON DELETE RESTRICT as restrict_violation (23001), older ones as 23503.
+  if (e.code === '23503' || e.code === '23001') {
     if (during === 'delete') return { code: 'in-use', message: `this ${entity.name} cannot be deleted: other records refer to it` };
     const field = entity.fields.find((f) => e.constraint?.startsWith(`${entity.name}__${f.name}__`));
     return {

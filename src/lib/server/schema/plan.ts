@@ -274,6 +274,9 @@ export function planMigration(oldModel: Model, newModel: Model, options: PlanOpt
 
   for (const old of oldModel.entities) {
     if (matchedOld.has(old)) continue;
+    // An archived table must not keep its links: ON DELETE would still reach into the archive
+    // (cascade deletes archived rows, restrict blocks deleting live ones).
+    for (const fk of derivedForeignKeys(old)) constraints.push(dropForeignKey(old.name, old.name, fk));
     late.push({
       kind: 'entity.drop',
       entity: old.name,
@@ -601,17 +604,19 @@ function planDerived({ old, next }: EntityMatch, options: PlanOptions, renames: 
   }
   const oldFks = derivedForeignKeys(old).map((fk) => ({ ...fk, column: mapColumn(fk.column), target: entityRenames.get(fk.target) ?? fk.target }));
   const newFks = derivedForeignKeys(next);
+  // A column that already existed (e.g. text retyped to a relation) may hold ids of missing records.
+  const oldColumns = new Set(old.fields.flatMap((f) => fieldColumns(f).map((c) => mapColumn(c.name))));
   const same = (a: DerivedForeignKey, b: DerivedForeignKey) => a.column === b.column && a.target === b.target && a.onDelete === b.onDelete;
   for (const fk of newFks) {
     const was = oldFks.find((o) => same(o, fk));
-    if (!was) steps.push(addForeignKey(table, fk, !oldFks.some((o) => o.column === fk.column)));
+    if (!was) steps.push(addForeignKey(table, fk, !oldColumns.has(fk.column)));
     else if (was.name !== fk.name) {
       steps.push({ kind: 'relation.rename', entity: table, reason: `rename constraint ${was.name} to ${fk.name}`, destructive: false, action: { type: 'rename-constraint', table, from: was.name, to: fk.name } });
     }
   }
   for (const was of oldFks) {
     if (!newFks.some((fk) => same(was, fk))) {
-      steps.push({ kind: 'relation.drop', entity: table, reason: `remove the link rule ${was.name} (${was.column} → ${was.target}, on delete ${was.onDelete})`, destructive: false, action: { type: 'drop-foreign-key', table: old.name, name: was.name } });
+      steps.push(dropForeignKey(table, old.name, was));
     }
   }
   return steps;
@@ -627,6 +632,11 @@ function addIndex(table: string, index: DerivedIndex): SchemaStep {
     ...(index.unique ? { check: { table, test: { kind: 'duplicates' as const, columns: index.columns.map((c) => c.column) }, impossible: `values of ${cols} are not unique yet; remove the duplicates first` } } : {}),
     action: { type: 'create-index', table, index },
   };
+}
+
+/** `table` is the name before any rename: constraint drops run first. */
+function dropForeignKey(entity: string, table: string, fk: DerivedForeignKey): SchemaStep {
+  return { kind: 'relation.drop', entity, reason: `remove the link rule ${fk.name} (${fk.column} → ${fk.target}, on delete ${fk.onDelete})`, destructive: false, action: { type: 'drop-foreign-key', table, name: fk.name } };
 }
 
 function addForeignKey(table: string, fk: DerivedForeignKey, isNewColumn: boolean): SchemaStep {
