@@ -15,7 +15,7 @@ export interface LoopOptions {
 
 export interface LoopResult {
   /** Latency of every operation started in the measured window, in ms. */
-  readonly samples: Float64Array;
+  readonly samples: Float64Array<ArrayBuffer>;
   readonly errors: number;
   readonly firstError: string | null;
   /** From the end of the warm-up to the end of the last measured operation. */
@@ -69,7 +69,7 @@ export interface Summary {
 }
 
 /** Nearest-rank percentile of sorted samples. */
-export function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array<ArrayBuffer>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] ?? Number.NaN;

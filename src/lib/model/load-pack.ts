@@ -68,9 +68,12 @@ export function loadPack(source: PackSource): LoadPackResult {
 
   const entities: EntityModel[] = [];
   const seen = new Map<string, string>();
+  // Entities declared, valid or not: a relation to one with problems is not a problem of its own.
+  const declared = new Set<string>();
   for (const file of source.entities) {
     const doc = parseJson(file, report);
     if (doc === undefined) continue;
+    if (doc && typeof doc === 'object' && typeof (doc as { $id?: unknown }).$id === 'string') declared.add((doc as { $id: string }).$id);
     // Names get their own, plainer check (the meta-schema's pattern says only "does not match").
     const namesOk = checkEntityNames(doc, file.path, report);
     if (!checkAgainst(metaValidators().entity, doc, file.path, report, isNameError) || !namesOk) continue;
@@ -90,7 +93,7 @@ export function loadPack(source: PackSource): LoadPackResult {
   for (const entity of entities) {
     const file = seen.get(entity.name) ?? '';
     for (const field of entity.fields) {
-      if (field.relation && !seen.has(field.relation.entity) && info && !entityFromElsewhereAllowed(info)) {
+      if (field.relation && !declared.has(field.relation.entity) && info && !entityFromElsewhereAllowed(info)) {
         report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
       }
     }

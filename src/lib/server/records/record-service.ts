@@ -101,7 +101,15 @@ function databaseError(entity: EntityModel, error: unknown, during: 'write' | 'd
     };
   }
   if (e.code === '23502') return { code: 'invalid', message: `a required value is missing: ${e.message ?? ''}` };
+  // Data exceptions (class 22): a value the validator let through but PostgreSQL cannot store, such as
+  // the year 0000 or a lone UTF-16 surrogate. Bad input, not a server fault.
+  if (isDataException(error)) return { code: 'invalid', message: `a value cannot be stored: ${e.message ?? ''}` };
   return null;
+}
+
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 interface PreparedRecord {
@@ -350,6 +358,11 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
     return ok({ items, nextCursor, total: Number(counted.rows[0]?.n ?? 0) });
   } catch (error) {
     if (error instanceof ListQueryError) return fail({ code: 'invalid', message: error.message, issues: [{ path: error.path, field: null, message: error.message }] });
+    // A filter value or cursor PostgreSQL cannot read (year 0000, a NUL, a cursor value of another query's type).
+    if (isDataException(error)) {
+      const message = `a filter, search or cursor value cannot be used: ${(error as Error).message}`;
+      return fail({ code: 'invalid', message, issues: [{ path: input.cursor ? '/cursor' : '', field: null, message }] });
+    }
     throw error;
   }
 }
