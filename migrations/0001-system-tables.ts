@@ -32,6 +32,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     language sql immutable parallel safe
     return nullif(btrim(regexp_replace(translate(lower(value), ${sql.lit(from)}, ${sql.lit(to)}), '\s+', ' ', 'g')), '')`.execute(db);
 
+  // Text → date/timestamp conversions in migration plans: a value that is no calendar date
+  // (2024-02-30) becomes empty instead of failing the whole plan (PostgreSQL 15 has no pg_input_is_valid).
+  for (const type of ['date', 'timestamptz'] as const) {
+    await sql`
+      create function ${sql.id('peyvand', `try_${type}`)}(value text) returns ${sql.raw(type)}
+      language plpgsql immutable as $$
+      begin
+        if value !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}' then return null; end if;
+        return btrim(value)::${sql.raw(type)};
+      exception when others then
+        return null;
+      end $$`.execute(db);
+  }
+
   // Auto-numbers: prefix + zero-padded number, never truncated when the number outgrows the width.
   await sql`
     create function peyvand.format_number(prefix text, n bigint, digits integer) returns text

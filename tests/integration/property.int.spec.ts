@@ -36,7 +36,7 @@ const KINDS: Readonly<Record<string, Kind>> = {
   money: {
     schema: { type: 'object', 'x-type': 'money' },
     valid: fc.record({ amount: decimal, currency: fc.constantFrom('IRR', 'USD', 'KWD') }),
-    invalid: fc.constantFrom({ amount: 12, currency: 'USD' }, { amount: '12', currency: 'usd' }, { amount: '12' }),
+    invalid: fc.constantFrom<JsonValue>({ amount: 12, currency: 'USD' }, { amount: '12', currency: 'usd' }, { amount: '12' }),
   },
   email: { schema: { type: 'string', format: 'email' }, valid: fc.emailAddress().filter((e) => e.length < 200), invalid: fc.constantFrom('no-at-sign', 'a@', '@b.c') },
 };

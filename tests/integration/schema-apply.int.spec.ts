@@ -132,6 +132,46 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
     expect(list.ok && list.value.items.map((r) => r.size)).toEqual([42, null, null]);
   });
 
+  it('text → date clears values that are no calendar date (2024-02-30) instead of failing', async () => {
+    const v1 = await apply(t, [company({ since: { type: 'string' } })]);
+    const ctx = { db: t.database.db, actorId: null };
+    for (const since of ['2024-02-29', '2024-02-30', 'soon']) await createRecord(ctx, entityOf(v1.model, 'company'), { name: since, since });
+    const next = [company({ since: { type: 'string', format: 'date' } })];
+    const refused = await apply(t, next);
+    expect(refused.result.outcomes.find((o) => o.step.kind === 'field.retype')?.affectedRows).toBe(2);
+    const applied = await apply(t, next, { allowDestructive: true });
+    expect(applied.result.status).toBe('applied');
+    const list = await listRecords(ctx, entityOf(applied.model, 'company'), { sort: [{ field: 'name' }] });
+    expect(list.ok && list.value.items.map((r) => [r.name, r.since])).toEqual([
+      ['2024-02-29', '2024-02-29'],
+      ['2024-02-30', null],
+      ['soon', null],
+    ]);
+  });
+
+  it('an entity with an auto-number can be dropped and created again; numbering restarts', async () => {
+    const invoice = (extra: Record<string, unknown> = {}) => entity('invoice', { title: { type: 'string' }, number: { type: 'string', 'x-type': 'auto_number', 'x-format': 'INV-{0000}' }, ...extra });
+    const v1 = await apply(t, [company(), invoice()]);
+    const first = await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'invoice'), { title: 'a' });
+    expect(first.ok && first.value.number).toBe('INV-0001');
+    expect((await apply(t, [company()], { allowDestructive: true })).result.status).toBe('applied');
+    const again = await apply(t, [company(), invoice()]);
+    expect(again.result.status).toBe('applied');
+    const second = await createRecord({ db: t.database.db, actorId: null }, entityOf(again.model, 'invoice'), { title: 'b' });
+    expect(second.ok && second.value.number).toBe('INV-0001');
+  });
+
+  it('a type change no conversion covers is replaced on an empty table and refused on a filled one', async () => {
+    await apply(t, [company({ flag: { type: 'boolean' } })]);
+    const empty = await apply(t, [company({ flag: { type: 'array', items: { type: 'string' } } })], { allowDestructive: true });
+    expect(empty.result.status).toBe('applied');
+    const created = await createRecord({ db: t.database.db, actorId: null }, entityOf(empty.model, 'company'), { name: 'A', flag: ['x', 'y'] });
+    expect(created.ok && created.value.flag).toEqual(['x', 'y']);
+    const filled = await apply(t, [company({ flag: { type: 'boolean' } })], { allowDestructive: true });
+    expect(filled.result.status).toBe('refused');
+    expect(filled.result.outcomes.find((o) => o.step.kind === 'field.retype')?.status).toBe('impossible');
+  });
+
   it('dropping a field needs confirmation and archives its values first', async () => {
     const v1 = await apply(t, [company({ secret: { type: 'string' } })]);
     await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'company'), { name: 'A', secret: 'kept in archive' });

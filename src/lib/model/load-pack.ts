@@ -76,9 +76,10 @@ export function loadPack(source: PackSource): LoadPackResult {
     if (doc && typeof doc === 'object' && typeof (doc as { $id?: unknown }).$id === 'string') declared.add((doc as { $id: string }).$id);
     // Names get their own, plainer check (the meta-schema's pattern says only "does not match").
     const namesOk = checkEntityNames(doc, file.path, report);
-    if (!checkAgainst(metaValidators().entity, doc, file.path, report, isNameError) || !namesOk) continue;
+    if (!checkAgainst(metaValidators().entity, doc, file.path, report, isNameError)) continue;
+    // Normalised even when a name is refused, so that the file's other problems are reported too.
     const entity = normaliseEntity(doc as JsonObject, file.path, report);
-    if (!entity) continue;
+    if (!entity || !namesOk) continue;
     const expected = baseName(file.path);
     if (expected !== null && expected !== entity.name) {
       report(file.path, '/$id', `the entity is named "${entity.name}" but its file is named "${expected}.json"; they must match`);

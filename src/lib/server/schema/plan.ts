@@ -38,6 +38,8 @@ export type RowCheck =
   | { readonly kind: 'not-null'; readonly column: string }
   | { readonly kind: 'null'; readonly column: string }
   | { readonly kind: 'not-matching'; readonly column: string; readonly regex: string }
+  /** Non-empty text that does not convert to a date or timestamp (e.g. 2024-02-30). */
+  | { readonly kind: 'not-castable'; readonly column: string; readonly to: 'date' | 'timestamptz' }
   | { readonly kind: 'fractional'; readonly column: string }
   | { readonly kind: 'in'; readonly column: string; readonly values: readonly string[]; readonly isArray: boolean }
   | { readonly kind: 'duplicates'; readonly columns: readonly string[] }
@@ -63,7 +65,16 @@ export type StepAction =
   | { readonly type: 'none' }
   | { readonly type: 'create-table'; readonly table: string; readonly columns: readonly TableColumn[] }
   | { readonly type: 'rename-table'; readonly from: string; readonly to: string }
-  | { readonly type: 'archive-table'; readonly table: string }
+  | { readonly type: 'archive-table'; readonly table: string; readonly sequences: readonly string[] }
+  /** Drop a field's columns and add the new type's (only ever run on a table without records). */
+  | {
+      readonly type: 'replace-columns';
+      readonly table: string;
+      readonly drop: readonly string[];
+      readonly dropSequence: string | null;
+      readonly add: readonly TableColumn[];
+      readonly sequence: string | null;
+    }
   | { readonly type: 'add-columns'; readonly table: string; readonly columns: readonly TableColumn[]; readonly sequence: string | null }
   | { readonly type: 'rename-columns'; readonly table: string; readonly pairs: readonly (readonly [string, string])[]; readonly sequence: readonly [string, string] | null }
   | { readonly type: 'drop-columns'; readonly table: string; readonly columns: readonly string[]; readonly sequence: string | null }
@@ -283,7 +294,7 @@ export function planMigration(oldModel: Model, newModel: Model, options: PlanOpt
       reason: `remove entity "${old.name}"; its table is moved to the archive schema, not deleted`,
       destructive: true,
       check: { table: old.name, test: { kind: 'rows' } },
-      action: { type: 'archive-table', table: old.name },
+      action: { type: 'archive-table', table: old.name, sequences: old.fields.filter((f) => f.autoNumber).map((f) => sequenceName(old.name, f.name)) },
     });
   }
 
@@ -425,6 +436,7 @@ export function conversionLoss(from: SqlType, to: SqlType, column: string): RowC
   if (from === 'boolean' && (to === 'bigint' || to === 'numeric')) return null;
   if (from === 'date' && to === 'timestamptz') return null;
   if (from === 'numeric' && to === 'bigint') return { kind: 'fractional', column };
+  if (from === 'text' && (to === 'date' || to === 'timestamptz')) return { kind: 'not-castable', column, to };
   if (from === 'text' && to in TEXT_CAST_PATTERNS) return { kind: 'not-matching', column, regex: TEXT_CAST_PATTERNS[to as keyof typeof TEXT_CAST_PATTERNS] };
   if (from === 'text' && to === 'text[]') return null;
   if ((from === 'timestamptz' && to === 'date') || ((from === 'bigint' || from === 'numeric') && to === 'boolean')) {
@@ -455,16 +467,24 @@ function retypeField(table: string, was: FieldModel, field: FieldModel): SchemaS
   const extraNew = tableColumns(field, table).slice(1).map((c) => ({ ...c, notNull: false }));
   const fill = extraNew.length > 0 ? (FIELD_TYPES[field.type].fillConvertedColumns?.(field) ?? null) : null;
   const base = `change field "${field.name}" from ${was.type} to ${field.type}`;
-  if (loss === 'impossible') {
+  if (loss === 'impossible' || was.autoNumber || field.autoNumber) {
+    // No conversion keeps these values: allowed only while the table has no records.
     return [
       {
         kind: 'field.retype',
         entity: table,
         field: field.name,
-        reason: `${base}: not possible`,
+        reason: `${base} (possible only while "${table}" has no records)`,
         destructive: true,
         check: { table, test: { kind: 'rows' }, impossible: `${was.type} values cannot be converted to ${field.type}; add a new field and remove the old one instead` },
-        action: { type: 'none' },
+        action: {
+          type: 'replace-columns',
+          table,
+          drop: fromCols.map((c) => c.name),
+          dropSequence: was.autoNumber ? sequenceName(table, was.name) : null,
+          add: tableColumns(field, table),
+          sequence: field.autoNumber ? sequenceName(table, field.name) : null,
+        },
       },
     ];
   }

@@ -55,7 +55,20 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
       return [sql`alter table ${table(a.from)} rename to ${col(a.to)}`];
     case 'archive-table': {
       const archived = objectName(a.table, context.archiveSuffix);
-      return [sql`alter table ${table(a.table)} rename to ${col(archived)}`, sql`alter table ${table(archived)} set schema ${col(ARCHIVE_SCHEMA)}`];
+      const out = [sql`alter table ${table(a.table)} rename to ${col(archived)}`, sql`alter table ${table(archived)} set schema ${col(ARCHIVE_SCHEMA)}`];
+      // Its auto-number sequences go along, so that a new entity of the same name can be created.
+      for (const sequence of a.sequences) {
+        const moved = objectName(sequence, context.archiveSuffix);
+        out.push(sql`alter sequence ${sql.id(DATA_SCHEMA, sequence)} rename to ${col(moved)}`, sql`alter sequence ${sql.id(DATA_SCHEMA, moved)} set schema ${col(ARCHIVE_SCHEMA)}`);
+      }
+      return out;
+    }
+    case 'replace-columns': {
+      const out: RawBuilder<unknown>[] = [sql`alter table ${table(a.table)} ${sql.join(a.drop.map((c) => sql`drop column ${col(c)}`))}`];
+      if (a.dropSequence) out.push(sql`drop sequence if exists ${sql.id(DATA_SCHEMA, a.dropSequence)}`);
+      if (a.sequence) out.push(sql`create sequence ${sql.id(DATA_SCHEMA, a.sequence)}`);
+      for (const c of a.add) out.push(sql`alter table ${table(a.table)} add column ${columnDefinition(c)}`);
+      return out;
     }
     case 'add-columns': {
       const out: RawBuilder<unknown>[] = [];
@@ -169,6 +182,10 @@ function conversion(column: string, from: SqlType, to: SqlType): RawBuilder<unkn
     return sql`${c}::text`;
   }
   if (from === 'text' && to === 'text[]') return sql`case when ${c} is null then null else array[${c}] end`;
+  if (from === 'text' && (to === 'date' || to === 'timestamptz')) {
+    // A value that looks right but is no calendar date (2024-02-30) becomes empty, as counted.
+    return to === 'date' ? sql`peyvand.try_date(${c})` : sql`peyvand.try_timestamptz(${c})`;
+  }
   if (from === 'text' && to in TEXT_CAST_PATTERNS) {
     const pattern = TEXT_CAST_PATTERNS[to as keyof typeof TEXT_CAST_PATTERNS];
     const value = to === 'boolean' ? sql`lower(btrim(${c}))` : sql`btrim(${c})`;
@@ -194,6 +211,10 @@ export function renderCheck(tableName: string, test: RowCheck): RawBuilder<{ n: 
       return sql`select count(*) as n from ${t} where ${col(test.column)} is null`;
     case 'not-matching':
       return sql`select count(*) as n from ${t} where ${col(test.column)} is not null and ${col(test.column)}::text !~* ${test.regex}`;
+    case 'not-castable': {
+      const cast = test.to === 'date' ? sql`peyvand.try_date(${col(test.column)})` : sql`peyvand.try_timestamptz(${col(test.column)})`;
+      return sql`select count(*) as n from ${t} where ${col(test.column)} is not null and ${cast} is null`;
+    }
     case 'fractional':
       return sql`select count(*) as n from ${t} where ${col(test.column)} <> trunc(${col(test.column)})`;
     case 'in':
