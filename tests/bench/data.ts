@@ -120,13 +120,24 @@ const SEARCH_FOLD: ReadonlyMap<string, string> = new Map([
 ]);
 const SEARCH_DROP = new Set('\u0640\u064B\u064C\u064D\u064E\u064F\u0650\u0651\u0652\u0653\u0654\u0655\u0670');
 
+let searchWhitespace = /\s+/g;
+
+/**
+ * What the deployed `peyvand.search_text` replaces with one space: whitespace runs as intended, or
+ * what the function really does (run.ts probes it and picks the pattern that reproduces it).
+ */
+export function useSearchWhitespace(pattern: RegExp): void {
+  searchWhitespace = pattern;
+}
+
 export function searchText(value: string): string | null {
   let folded = '';
   for (const ch of value.toLowerCase()) {
     if (SEARCH_DROP.has(ch)) continue;
     folded += SEARCH_FOLD.get(ch) ?? ch;
   }
-  const text = folded.replace(/\s+/g, ' ').replace(/^ +| +$/g, '');
+  // btrim trims spaces only.
+  const text = folded.replace(searchWhitespace, ' ').replace(/^ +| +$/g, '');
   return text === '' ? null : text;
 }
 

@@ -1,0 +1,198 @@
+/**
+ * Every procedure of the API built for the b2b-sales model declares a permission, and the one
+ * middleware enforces it: an anonymous caller is refused everywhere but sign-in, a user who must
+ * change the password can do nothing else, a non-admin cannot administer.
+ */
+import { fileURLToPath } from 'node:url';
+import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAppRouter, type AppRouter } from '../../src/lib/server/api/app-router.ts';
+import { PeyvandApiError, type ApiContext, type ApiMeta } from '../../src/lib/server/api/trpc.ts';
+import { startRuntime, type Runtime } from '../../src/lib/server/runtime.ts';
+import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
+import type { AuthUser, Permission } from '../../src/lib/server/auth/permissions.ts';
+import type { Model } from '../../src/lib/model/types.ts';
+
+const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
+const SOME_ID = '01900000-0000-7000-8000-000000000000';
+
+type Call = (input?: unknown) => Promise<unknown>;
+
+interface ProcedureLike {
+  readonly _def: { readonly meta?: unknown; readonly type?: string };
+}
+
+function procedures(router: AppRouter): [string, ProcedureLike][] {
+  return Object.entries(router._def.procedures as unknown as Record<string, ProcedureLike>).sort(([a], [b]) => a.localeCompare(b));
+}
+
+function permissionOf(procedure: ProcedureLike): Permission | undefined {
+  return (procedure._def.meta as ApiMeta | undefined)?.permission;
+}
+
+/** The caller's function for a dotted path, e.g. `entities.company.list`. */
+function callAt(caller: unknown, path: string): Call {
+  let node: unknown = caller;
+  for (const part of path.split('.')) node = (node as Record<string, unknown>)[part];
+  if (typeof node !== 'function') throw new Error(`no procedure at ${path}`);
+  return node as Call;
+}
+
+/** An input each procedure accepts, so that a refusal comes from the permission check alone. */
+function inputFor(path: string): unknown {
+  const action = path.split('.').at(-1);
+  switch (action) {
+    case 'list':
+      return { limit: 5 };
+    case 'get':
+      return { id: SOME_ID };
+    case 'create':
+      if (path.startsWith('entities.company')) return { name: 'Intruder Inc' };
+      if (path.startsWith('entities.contact')) return { full_name: 'Intruder', email: 'intruder@example.com' };
+      return { title: 'Intrusion', company_id: SOME_ID, stage: 'won' };
+    case 'bulkCreate':
+      return { records: [] };
+    case 'update':
+      return { id: SOME_ID, version: 1, values: {} };
+    case 'delete':
+      return { id: SOME_ID };
+    case 'changePassword':
+      return { oldPassword: 'old password!', newPassword: 'new password!' };
+    case 'createToken':
+      return { name: 'stolen' };
+    case 'revokeToken':
+      return { id: SOME_ID };
+    case 'signIn':
+      return { email: 'nobody@example.com', password: 'whatever pw' };
+    default:
+      return undefined;
+  }
+}
+
+async function refusal(call: Promise<unknown>): Promise<TRPCError> {
+  try {
+    const value = await call;
+    throw new Error(`expected a refusal, got ${JSON.stringify(value)?.slice(0, 200)}`);
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+}
+
+function user(overrides: Partial<AuthUser> = {}): AuthUser {
+  return { id: SOME_ID, email: 'user@example.com', name: 'User', isAdmin: false, mustChangePassword: false, ...overrides };
+}
+
+describe('router permissions (b2b-sales)', () => {
+  let runtime: Runtime;
+  let model: Model;
+  let router: AppRouter;
+
+  beforeAll(async () => {
+    runtime = await startRuntime({ dataDir: 'memory://' });
+    const applied = await applyPackFolder(runtime.database, B2B_SALES, { actorId: null });
+    if (!applied.ok || applied.result.status !== 'applied') throw new Error('b2b-sales did not apply');
+    model = (await runtime.refresh()).model;
+    router = buildAppRouter(model);
+  });
+
+  afterAll(async () => {
+    await runtime.close();
+  });
+
+  function caller(u: AuthUser | null): unknown {
+    const ctx: ApiContext = { runtime, user: u };
+    return router.createCaller(ctx);
+  }
+
+  async function recordCount(): Promise<number> {
+    const result = await sql<{ n: number }>`select (select count(*) from data.company) + (select count(*) from data.contact) + (select count(*) from data.deal) + (select count(*) from peyvand.api_tokens) as n`.execute(runtime.database.db);
+    return Number(result.rows[0]?.n);
+  }
+
+  it('has the procedures the model implies, for every entity', () => {
+    const paths = procedures(router).map(([path]) => path);
+    for (const e of ['company', 'contact', 'deal']) {
+      for (const action of ['list', 'get', 'create', 'bulkCreate', 'update', 'delete']) expect(paths).toContain(`entities.${e}.${action}`);
+    }
+    for (const path of ['auth.signIn', 'auth.me', 'auth.changePassword', 'auth.createToken', 'auth.listTokens', 'auth.revokeToken', 'meta.model', 'meta.versions']) {
+      expect(paths).toContain(path);
+    }
+    expect(paths).toHaveLength(3 * 6 + 8);
+  });
+
+  it('every procedure declares a permission, and record procedures name their entity and action', () => {
+    const expectedAction: Record<string, string> = {
+      list: 'record.read',
+      get: 'record.read',
+      create: 'record.create',
+      bulkCreate: 'record.create',
+      update: 'record.update',
+      delete: 'record.delete',
+    };
+    for (const [path, procedure] of procedures(router)) {
+      const permission = permissionOf(procedure);
+      expect(permission, path).toBeDefined();
+      expect(typeof permission?.action, path).toBe('string');
+      const parts = path.split('.');
+      if (parts[0] === 'entities') {
+        expect(permission, path).toEqual({ action: expectedAction[parts[2] ?? ''], entity: parts[1] });
+      }
+      if (path === 'auth.signIn') expect(permission).toEqual({ action: 'public' });
+      else expect(permission?.action, path).not.toBe('public');
+      if (path === 'meta.versions') expect(permission?.action).toBe('admin');
+    }
+  });
+
+  it('refuses an anonymous caller everywhere except auth.signIn, with UNAUTHORIZED', async () => {
+    const before = await recordCount();
+    const anonymous = caller(null);
+    let checked = 0;
+    for (const [path] of procedures(router)) {
+      if (path === 'auth.signIn') continue;
+      const error = await refusal(callAt(anonymous, path)(inputFor(path)));
+      expect(error.code, path).toBe('UNAUTHORIZED');
+      expect(error instanceof PeyvandApiError ? error.detail.peyvandCode : null, path).toBe('unauthenticated');
+      // Refused before the input is read: a nonsense input gets the same answer.
+      expect((await refusal(callAt(anonymous, path)({ nonsense: true }))).code, path).toBe('UNAUTHORIZED');
+      checked++;
+    }
+    expect(checked).toBe(3 * 6 + 7);
+    // Sign-in is open, and answers a wrong password with UNAUTHORIZED of its own.
+    const signIn = await refusal(callAt(anonymous, 'auth.signIn')(inputFor('auth.signIn')));
+    expect(signIn instanceof PeyvandApiError ? signIn.detail.peyvandCode : null).toBe('invalid-credentials');
+    // The runtime's caller is the same router, with the same check.
+    expect((await refusal(callAt(runtime.caller(null), 'entities.company.list')({}))).code).toBe('UNAUTHORIZED');
+    expect(await recordCount()).toBe(before);
+  });
+
+  it('gives a user who must change the password FORBIDDEN on records and everything but me/changePassword', async () => {
+    const before = await recordCount();
+    const pending = caller(user({ mustChangePassword: true }));
+    for (const [path] of procedures(router)) {
+      if (path === 'auth.signIn') continue;
+      if (path === 'auth.me') {
+        await expect(callAt(pending, path)()).resolves.toMatchObject({ mustChangePassword: true });
+        continue;
+      }
+      if (path === 'auth.changePassword') continue; // allowed: it is the way out
+      const error = await refusal(callAt(pending, path)(inputFor(path)));
+      expect(error.code, path).toBe('FORBIDDEN');
+      expect(error instanceof PeyvandApiError ? error.detail.peyvandCode : null, path).toBe('password-change-required');
+    }
+    // Even an admin who must change the password.
+    const admin = caller(user({ isAdmin: true, mustChangePassword: true }));
+    expect((await refusal(callAt(admin, 'entities.deal.list')({}))).code).toBe('FORBIDDEN');
+    expect((await refusal(callAt(admin, 'meta.versions')())).code).toBe('FORBIDDEN');
+    expect(await recordCount()).toBe(before);
+  });
+
+  it('lets a signed-in user read and write records but not administer', async () => {
+    const member = caller(user());
+    await expect(callAt(member, 'entities.company.list')({})).resolves.toMatchObject({ items: [] });
+    const error = await refusal(callAt(member, 'meta.versions')());
+    expect(error.code).toBe('FORBIDDEN');
+    await expect(callAt(caller(user({ isAdmin: true })), 'meta.versions')()).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ source: 'pack b2b-sales@1.0.0' })]));
+  });
+});
