@@ -427,7 +427,7 @@ describe.each(BACKENDS)('listing records on %s', (kind) => {
 
     it('limits the page size', async () => {
       for (const limit of [0, -1, 1.5, LIST_LIMITS.maxPageSize + 1, Number.NaN, 1e9]) {
-        expect(failure(await listRecords(ctx, item, { limit })).code).toBe('limit');
+        expect(failure(await listRecords(ctx, item, { limit })).code).toBe('invalid');
       }
       expect((await list(item, { limit: LIST_LIMITS.maxPageSize })).items).toHaveLength(ITEM_COUNT);
       expect(must(await listRecords(ctx, item, {})).items).toHaveLength(LIST_LIMITS.defaultPageSize);
@@ -670,6 +670,21 @@ describe.each(BACKENDS)('listing records on %s', (kind) => {
       expect(await found('%%')).toEqual([]);
       expect(await found('s_ith')).toEqual([]);
       expect(await found('\\')).toEqual([]);
+    });
+
+    it('refuses more words than it searches for, and lets a word that folds to nothing match everything', async () => {
+      const error = failure(await listRecords(ctx, contact, { search: 'a b c d e f g h i' }));
+      expect(error.code).toBe('invalid');
+      expect(error.message).toMatch(/at most 8 words/);
+      expect(await found('smith \u0640')).toEqual(['s10', 's12']);
+    });
+
+    it('finds a record by its auto-number right after it was created', async () => {
+      const owner = must(await createRecord(ctx, company, { name: 'Numbered Co' }));
+      const created = must(await createRecord(ctx, deal, { title: 'Numbered deal', company_id: idOf(owner), stage: 'proposal' }));
+      expect(String(created.number)).toMatch(/^DL-\d{6}$/);
+      const hits = await list(deal, { search: String(created.number) });
+      expect(hits.items.map((r) => r.id)).toEqual([created.id]);
     });
 
     it('ignores a blank search and refuses an overlong one', async () => {

@@ -24,6 +24,19 @@ describe('record Ajv', () => {
     expect(validate('2023-02-29')).toBe(false);
     expect(validate('2024-02-29')).toBe(true);
     expect(validate('2024-04-31')).toBe(false);
+    expect(validate('0000-01-01')).toBe(false);
+    expect(validate('1900-02-29')).toBe(false);
+    expect(validate('2000-02-29')).toBe(true);
+  });
+
+  it('accepts RFC 3339 date-times with a real day and an offset PostgreSQL takes', () => {
+    const validate = ajv.compile({ type: 'string', format: 'date-time' });
+    expect(validate('2024-02-29T23:59:59.123Z')).toBe(true);
+    expect(validate('2024-02-29T10:00:00+03:30')).toBe(true);
+    expect(validate('2024-02-30T10:00:00Z')).toBe(false);
+    expect(validate('2024-01-01T10:00:00+20:00')).toBe(false);
+    expect(validate('2024-01-01T24:00:00Z')).toBe(false);
+    expect(validate('2024-01-01')).toBe(false);
   });
 
   it('accepts only exact decimals, E.164 phones and http(s) URLs', () => {

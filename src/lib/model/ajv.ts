@@ -28,8 +28,36 @@ function re2Engine(pattern: string, flags: string): { test: (s: string) => boole
 }
 re2Engine.code = 're2js';
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A real calendar day from year 1 on (PostgreSQL has no year 0; no rollover to the next month). */
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
+/** RFC 3339 date-time with a real calendar day, a valid time and an offset PostgreSQL accepts. */
+export function isDateTime(value: string): boolean {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/.exec(value);
+  if (!m || !isCalendarDate(m[1] ?? '')) return false;
+  const [hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4])];
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  if (m[7]) {
+    const offsetHours = Number(m[8]);
+    const offsetMinutes = Number(m[9]);
+    if (offsetHours > 14 || offsetMinutes > 59) return false;
+  }
+  return true;
+}
+
 function configure(ajv: Ajv2020): Ajv2020 {
-  addFormats.default(ajv, ['date', 'date-time', 'email', 'uuid']);
+  addFormats.default(ajv, ['email', 'uuid']);
+  ajv.addFormat('date', isCalendarDate);
+  ajv.addFormat('date-time', isDateTime);
   ajv.addFormat('decimal', DECIMAL_PATTERN);
   ajv.addFormat('phone', PHONE_PATTERN);
   ajv.addFormat('url', isHttpUrl);

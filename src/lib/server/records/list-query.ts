@@ -280,10 +280,12 @@ export function afterCursor(sort: readonly SortSpec[], values: readonly unknown[
 /** Every term must occur in the record's search text (folded the same way on both sides). */
 export function compileSearch(search: string): Expression<SqlBool> | null {
   if (search.length > LIST_LIMITS.maxSearchLength) throw new ListQueryError('/search', `search text is longer than ${LIST_LIMITS.maxSearchLength} characters`);
-  const terms = search.split(/[\s\u200c]+/u).filter(Boolean).slice(0, LIST_LIMITS.maxSearchTerms);
+  const terms = search.split(/[\s\u200c]+/u).filter(Boolean);
+  if (terms.length > LIST_LIMITS.maxSearchTerms) throw new ListQueryError('/search', `search for at most ${LIST_LIMITS.maxSearchTerms} words at once`);
   if (terms.length === 0) return null;
+  // A term that folds to nothing (only a tatweel, say) constrains nothing.
   return sql<SqlBool>`(${sql.join(
-    terms.map((t) => sql`${col(SEARCH_COLUMN)} like '%' || peyvand.search_text(${escapeLike(t)}) || '%'`),
+    terms.map((t) => sql`(peyvand.search_text(${escapeLike(t)}) is null or ${col(SEARCH_COLUMN)} like '%' || peyvand.search_text(${escapeLike(t)}) || '%')`),
     sql` and `,
   )})`;
 }

@@ -9,7 +9,7 @@ import { FIELD_TYPES } from '../../fields/registry.ts';
 import type { EntityModel, JsonValue } from '../../model/types.ts';
 import { validateRecord, type FieldIssue, type RecordValues } from '../../records/validate-record.ts';
 import type { SystemTables } from '../db/system-tables.ts';
-import { DATA_SCHEMA, SEARCH_COLUMN } from '../schema/object-names.ts';
+import { DATA_SCHEMA, SEARCH_COLUMN, sequenceName } from '../schema/object-names.ts';
 import { derivedIndexes, fieldColumns } from '../schema/plan.ts';
 import { fail, ok, type RecordError, type RecordResult } from './record-error.ts';
 import { afterCursor, compileFilter, compileSearch, compileSort, decodeCursor, encodeCursor, LIST_LIMITS, ListQueryError, orderBy, type ListInput } from './list-query.ts';
@@ -138,6 +138,9 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
     changes: Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== null).map(([k, v]) => [k, { old: null, new: v }])),
   }));
   const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, values: r.values } }));
+  const numbers = entity.fields.flatMap((f) =>
+    f.autoNumber ? [{ column: fieldColumns(f)[0]?.name ?? f.name, sequence: sequenceName(entity.name, f.name), searchable: FIELD_TYPES[f.type].searchable, ...f.autoNumber }] : [],
+  );
   const recordset = sql.join([sql`id uuid`, sql`_source text`, ...columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(c.sqlType)}`)]);
   const targetColumns = sql.join([
     sql`id`,
@@ -148,7 +151,9 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
     sql`version`,
     sql.id(SEARCH_COLUMN),
     ...columns.map((c) => sql.id(c.name)),
+    ...numbers.map((n) => sql.id(n.column)),
   ]);
+  const searchParts = [sql`x._source`, ...numbers.filter((n) => n.searchable).map((n) => sql`x.${sql.id(n.column)}`)];
   const selected = sql.join([
     sql`x.id`,
     sql`${now}::timestamptz`,
@@ -156,13 +161,20 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
     sql`${ctx.actorId}::uuid`,
     sql`${ctx.actorId}::uuid`,
     sql`1`,
-    sql`peyvand.search_text(x._source)`,
+    sql`peyvand.search_text(concat_ws(' ', ${sql.join(searchParts)}))`,
     ...columns.map((c) => sql`x.${sql.id(c.name)}`),
+    ...numbers.map((n) => sql`x.${sql.id(n.column)}`),
   ]);
+  // Auto-numbers are drawn here rather than by the column default, so that the search text has them.
+  const source = sql`jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${recordset})`;
+  const rows =
+    numbers.length === 0
+      ? source
+      : sql`(select x.*, ${sql.join(numbers.map((n) => sql`peyvand.format_number(${sql.lit(n.prefix)}, nextval(${sql.lit(`${DATA_SCHEMA}."${n.sequence}"`)}::regclass), ${sql.lit(n.digits)}) as ${sql.id(n.column)}`))} from ${source}) x`;
   const result = await sql<Row>`
     with r as (
       insert into ${dataTable(entity)} (${targetColumns})
-      select ${selected} from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${recordset})
+      select ${selected} from ${rows}
       returning *
     ), a as (
       insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
@@ -335,7 +347,7 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
   try {
     const limit = input.limit ?? LIST_LIMITS.defaultPageSize;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMITS.maxPageSize) {
-      return fail({ code: 'limit', message: `limit must be a whole number from 1 to ${LIST_LIMITS.maxPageSize}` });
+      return fail({ code: 'invalid', message: `limit must be a whole number from 1 to ${LIST_LIMITS.maxPageSize}`, issues: [{ path: '/limit', field: null, message: `at most ${LIST_LIMITS.maxPageSize} records per page` }] });
     }
     const sort = compileSort(entity, input.sort);
     const conditions = [];
