@@ -1,7 +1,7 @@
 /** `peyvand types`: the generated .d.ts compiles a correct client call and rejects a wrong field name. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ts from 'typescript';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
@@ -35,12 +35,13 @@ describe('generated client types', () => {
     const applied = await applyPackFolder(t.database, 'packs/b2b-sales', { actorId: null });
     expect(applied.ok).toBe(true);
     // Inside the project so that '@trpc/client' resolves from node_modules.
+    await mkdir(resolve('test-results'), { recursive: true });
     dir = await mkdtemp(resolve('test-results/types-'));
     await writeFile(join(dir, 'peyvand.gen.d.ts'), await generateTypes((await loadCurrentModel(t.database.db)).model));
   }, 60_000);
   afterAll(async () => {
-    await t.drop();
-    await rm(dir, { recursive: true, force: true });
+    await t?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('marks the file as generated', async () => {
