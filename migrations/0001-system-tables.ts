@@ -30,7 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create function peyvand.search_text(value text) returns text
     language sql immutable parallel safe
-    return nullif(btrim(regexp_replace(translate(lower(value), ${sql.lit(from)}, ${sql.lit(to)}), '\s+', ' ', 'g')), '')`.execute(db);
+    return nullif(btrim(regexp_replace(translate(lower(value), ${sql.lit(from)}, ${sql.lit(to)}), '\\s+', ' ', 'g')), '')`.execute(db);
 
   // Text → date/timestamp conversions in migration plans: a value that is no calendar date
   // (2024-02-30) becomes empty instead of failing the whole plan (PostgreSQL 15 has no pg_input_is_valid).
@@ -39,7 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       create function ${sql.id('peyvand', `try_${type}`)}(value text) returns ${sql.raw(type)}
       language plpgsql immutable as $$
       begin
-        if value !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}' then return null; end if;
+        if value !~ '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}' then return null; end if;
         return btrim(value)::${sql.raw(type)};
       exception when others then
         return null;

@@ -13,6 +13,7 @@ import { createRecord, getRecord, listRecords } from '../../src/lib/server/recor
 import { openDatabase } from '../../src/lib/server/db/database.ts';
 import { startRuntime } from '../../src/lib/server/runtime.ts';
 import type { Model } from '../../src/lib/model/types.ts';
+import { buildModel } from '../../src/lib/model/compose-model.ts';
 
 const company = (props: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   entity('company', { name: { type: 'string', maxLength: 200 }, ...props }, { required: ['name'], ...extra });
@@ -61,6 +62,17 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
     const versions = await t.database.db.selectFrom('peyvand.model_versions').selectAll().execute();
     expect(versions).toHaveLength(1);
     expect(versions[0]?.source).toBe('pack b2b-sales@1.0.0');
+  });
+
+  it('adding one field to a stored model plans only that field (no spurious steps from jsonb key order)', async () => {
+    expect((await applyPackFolder(t.database, 'packs/b2b-sales', { actorId: null })).ok).toBe(true);
+    const stored = (await loadCurrentModel(t.database.db)).model;
+    const contact = entityOf(stored, 'contact');
+    const extra = { ...contact, fields: [...contact.fields, { ...contact.fields[0]!, name: 'nickname', renamedFrom: [], required: false, unique: false, indexed: false }] };
+    const model = buildModel(stored.packs, stored.entities.map((e) => (e.name === 'contact' ? extra : e)));
+    const result = await applyModel(t.database, { model, source: 'test', actorId: null });
+    expect(result.status).toBe('applied');
+    expect(result.outcomes.map((o) => `${o.step.kind} ${o.step.field ?? ''}`.trim())).toEqual(['field.add nickname']);
   });
 
   it('a plan (dry run) reports the steps and changes nothing', async () => {

@@ -9,6 +9,7 @@ import type { ColumnSpec, SqlType } from '../../fields/field-type.ts';
 import { FIELD_TYPES } from '../../fields/registry.ts';
 import type { EntityModel, FieldModel, Model, OnDeletePolicy } from '../../model/types.ts';
 import { objectName, sequenceName, SEARCH_COLUMN } from './object-names.ts';
+import { canonicalJson } from '../../model/canonical-json.ts';
 
 export type StepKind =
   | 'entity.create'
@@ -670,7 +671,8 @@ function addForeignKey(table: string, fk: DerivedForeignKey, isNewColumn: boolea
   };
 }
 
+/** Equal as JSON whatever the key order (a model read back from jsonb has its keys reordered). */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a, 0) === canonicalJson(b, 0);
 }
 
