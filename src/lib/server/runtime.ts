@@ -11,6 +11,43 @@ import { loadCurrentModel, MODEL_CHANNEL } from './schema/model-store.ts';
 import { buildAppRouter, type AppRouter } from './api/app-router.ts';
 import type { AuthUser } from './auth/permissions.ts';
 import type { Model } from '../model/types.ts';
+import { AUTH_CHANNEL, authenticateToken, hashToken } from './auth/tokens.ts';
+
+/** Token → user, for a few seconds; cleared whenever any server reports an auth change. */
+class AuthCache {
+  static readonly TTL_MS = 15_000;
+  static readonly MAX_ENTRIES = 10_000;
+  readonly #database: Database;
+  readonly #entries = new Map<string, { user: AuthUser; until: number }>();
+  #stop: (() => Promise<void>) | null = null;
+
+  constructor(database: Database) {
+    this.#database = database;
+  }
+
+  async start(): Promise<void> {
+    this.#stop = await this.#database.listen(AUTH_CHANNEL, () => this.#entries.clear()).catch(() => null);
+  }
+
+  async stop(): Promise<void> {
+    await this.#stop?.();
+  }
+
+  async authenticate(token: string): Promise<AuthUser | null> {
+    const key = hashToken(token);
+    const hit = this.#entries.get(key);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.user;
+    const user = await authenticateToken(this.#database.db, token);
+    if (user) {
+      if (this.#entries.size >= AuthCache.MAX_ENTRIES) this.#entries.clear();
+      this.#entries.set(key, { user, until: now + AuthCache.TTL_MS });
+    } else {
+      this.#entries.delete(key);
+    }
+    return user;
+  }
+}
 
 export interface RuntimeState {
   readonly version: number;
@@ -24,6 +61,11 @@ export interface Runtime {
   /** Reloads the model from the database if its version changed; returns the state in force. */
   refresh(): Promise<RuntimeState>;
   caller(user: AuthUser | null): ReturnType<AppRouter['createCaller']>;
+  /**
+   * The user a bearer token belongs to, or null. Answers are cached briefly; a revoked token or a
+   * changed user is forgotten at once on every server (NOTIFY on the auth channel).
+   */
+  authenticate(token: string): Promise<AuthUser | null>;
   /** Called after each swap (tests and the server log use it). */
   onModelChange(listener: (state: RuntimeState) => void): () => void;
   close(): Promise<void>;
@@ -66,8 +108,12 @@ export async function startRuntime(options: OpenDatabaseOptions & { readonly dat
   }
   await listen();
 
+  const auth = new AuthCache(database);
+  await auth.start();
+
   const runtime: Runtime = {
     database,
+    authenticate: (token) => auth.authenticate(token),
     current: () => state,
     refresh,
     caller(user) {
@@ -80,6 +126,7 @@ export async function startRuntime(options: OpenDatabaseOptions & { readonly dat
     async close() {
       closed = true;
       await stopListening?.();
+      await auth.stop();
       await database.close();
     },
   };

@@ -116,7 +116,15 @@ export async function revokeToken(db: Kysely<SystemTables>, id: string): Promise
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+  if (result.numUpdatedRows > 0n) await notifyAuthChange(db);
   return result.numUpdatedRows > 0n;
+}
+
+/** Servers cache who a token belongs to; this tells every one of them to forget (on commit). */
+export const AUTH_CHANNEL = 'peyvand_auth';
+
+export async function notifyAuthChange(db: Kysely<SystemTables>): Promise<void> {
+  await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db);
 }
 
 /** A user's tokens, newest first, revoked and expired ones included (for the audit trail in the UI). */

@@ -13,7 +13,7 @@ import type { SystemTables, UserRow } from '../db/system-tables.ts';
 import { generatePassword, getDummyPasswordHash, hashPassword, verifyPassword, type PasswordErrorCode } from './passwords.ts';
 import type { AuthUser } from './permissions.ts';
 import { toDate } from './to-date.ts';
-import { createToken } from './tokens.ts';
+import { createToken, notifyAuthChange } from './tokens.ts';
 
 export const FIRST_ADMIN_EMAIL = 'admin@peyvand.local';
 const FIRST_ADMIN_NAME = 'Administrator';
@@ -186,6 +186,7 @@ export async function changePassword(
   if (result.numUpdatedRows === 0n) {
     return { ok: false, error: { code: 'wrong-password', message: 'The password was changed meanwhile; sign in again.' } };
   }
+  await notifyAuthChange(db);
   return { ok: true };
 }
 
