@@ -453,7 +453,7 @@ async function main(): Promise<void> {
   checkErrors('raw INSERT + audit + outbox', rawCreateAudited);
   log(describe('raw INSERT + audit + outbox', rawCreateAudited, 'rows'));
 
-  const createNote = 'each Peyvand create also writes 1 audit row + 1 outbox event and authenticates the bearer token (1 extra query)';
+  const createNote = 'each Peyvand create also writes 1 audit row + 1 outbox event (in the same statement) and authenticates the bearer token';
   row(`Create over HTTP × ${CONCURRENCY} vs raw single-row INSERT × ${CONCURRENCY}`, rate(httpCreate.perSecond, 'records'), rate(rawCreate.perSecond, 'rows'), times(httpCreate.perSecond, rawCreate.perSecond), createNote);
   row('Create p50', ms(httpCreate.p50), ms(rawCreate.p50), times(httpCreate.p50, rawCreate.p50));
   row('Create p95', ms(httpCreate.p95), ms(rawCreate.p95), times(httpCreate.p95, rawCreate.p95));

@@ -125,7 +125,7 @@ function prepare(entity: EntityModel, input: unknown, path: string): { ok: true;
 }
 
 /** Inserts prepared records with their audit entries and outbox events in one statement. */
-async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[]): Promise<Row[]> {
+async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[], returning: 'record' | 'id'): Promise<Row[]> {
   const now = (ctx.now ?? (() => new Date()))().toISOString();
   const columns = writeColumns(entity);
   const payload = records.map((r) => {
@@ -185,7 +185,7 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
       select ${now}::timestamptz, 'record.created', ${entity.name}, z.record_id, ${ctx.actorId}::uuid, z.payload
       from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as z(record_id uuid, payload jsonb)
     )
-    select * from r`.execute(ctx.db);
+    select ${returning === 'record' ? sql`*` : sql`id`} from r`.execute(ctx.db);
   return result.rows;
 }
 
@@ -193,7 +193,7 @@ export async function createRecord(ctx: RecordContext, entity: EntityModel, inpu
   const prepared = prepare(entity, input, '');
   if (!prepared.ok) return fail({ code: 'invalid', message: summarise(prepared.issues), issues: prepared.issues });
   try {
-    const rows = await insertBatch(ctx, entity, [prepared.record]);
+    const rows = await insertBatch(ctx, entity, [prepared.record], 'record');
     const row = rows[0];
     if (!row) throw new Error('insert returned no row');
     return ok(rowToRecord(entity, row));
@@ -218,7 +218,7 @@ export async function bulkCreate(ctx: RecordContext, entity: EntityModel, inputs
   if (issues.length > 0) return fail({ code: 'invalid', message: `${new Set(issues.map((i) => i.path.split('/')[1])).size} of ${inputs.length} records are invalid; nothing was saved`, issues: issues.slice(0, 100) });
   if (prepared.length === 0) return ok({ ids: [] });
   try {
-    const rows = await insertBatch(ctx, entity, prepared);
+    const rows = await insertBatch(ctx, entity, prepared, 'id');
     return ok({ ids: rows.map((r) => String(r.id)) });
   } catch (error) {
     const mapped = databaseError(entity, error, 'write');
