@@ -3,7 +3,7 @@
  * validate → authorize (by the caller, through `can`) → build row → ONE statement/transaction that
  * writes the row, its audit entry and its outbox event together.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { FIELD_TYPES } from '../../fields/registry.ts';
 import type { EntityModel, JsonValue } from '../../model/types.ts';
@@ -124,23 +124,22 @@ function prepare(entity: EntityModel, input: unknown, path: string): { ok: true;
   return { ok: true, record: { id: uuidv7(), values: checked.values, row: fieldRow(entity, checked.values) } };
 }
 
-/** Inserts prepared records with their audit entries and outbox events in one statement. */
-async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[], returning: 'record' | 'id'): Promise<Row[]> {
-  const now = (ctx.now ?? (() => new Date()))().toISOString();
+/**
+ * The insert statement of an entity: row, audit entry and outbox event in one statement, for any
+ * number of records. Its SQL text depends only on the entity, so it is built once; the values
+ * travel as five parameters ($1 time, $2 actor, $3 rows, $4 audit entries, $5 events).
+ */
+function insertStatement(entity: EntityModel, returning: 'record' | 'id', db: Kysely<SystemTables>): string {
+  let cached = insertStatements.get(entity);
+  if (!cached) {
+    cached = new Map();
+    insertStatements.set(entity, cached);
+  }
+  const hit = cached.get(returning);
+  if (hit) return hit;
+  const [now, actor, rowsParam, auditParam, eventsParam] = ['$1::timestamptz', '$2::uuid', '$3::jsonb', '$4::jsonb', '$5::jsonb'].map((p) => sql.raw(p));
   const columns = writeColumns(entity);
-  const payload = records.map((r) => {
-    const item: Record<string, unknown> = { id: r.id, _source: searchSource(entity, r.values) };
-    for (const c of columns) item[c.name] = r.row[c.name] ?? null;
-    return item;
-  });
-  const audit = records.map((r) => ({
-    record_id: r.id,
-    changes: Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== null).map(([k, v]) => [k, { old: null, new: v }])),
-  }));
-  const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, values: r.values } }));
-  const numbers = entity.fields.flatMap((f) =>
-    f.autoNumber ? [{ column: fieldColumns(f)[0]?.name ?? f.name, sequence: sequenceName(entity.name, f.name), searchable: FIELD_TYPES[f.type].searchable, ...f.autoNumber }] : [],
-  );
+  const numbers = autoNumbers(entity);
   const recordset = sql.join([sql`id uuid`, sql`_source text`, ...columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(c.sqlType)}`)]);
   const targetColumns = sql.join([
     sql`id`,
@@ -156,37 +155,66 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
   const searchParts = [sql`x._source`, ...numbers.filter((n) => n.searchable).map((n) => sql`x.${sql.id(n.column)}`)];
   const selected = sql.join([
     sql`x.id`,
-    sql`${now}::timestamptz`,
-    sql`${now}::timestamptz`,
-    sql`${ctx.actorId}::uuid`,
-    sql`${ctx.actorId}::uuid`,
+    sql`${now}`,
+    sql`${now}`,
+    sql`${actor}`,
+    sql`${actor}`,
     sql`1`,
     sql`peyvand.search_text(concat_ws(' ', ${sql.join(searchParts)}))`,
     ...columns.map((c) => sql`x.${sql.id(c.name)}`),
     ...numbers.map((n) => sql`x.${sql.id(n.column)}`),
   ]);
   // Auto-numbers are drawn here rather than by the column default, so that the search text has them.
-  const source = sql`jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(${recordset})`;
+  const source = sql`jsonb_to_recordset(${rowsParam}) as x(${recordset})`;
   const rows =
     numbers.length === 0
       ? source
       : sql`(select x.*, ${sql.join(numbers.map((n) => sql`peyvand.format_number(${sql.lit(n.prefix)}, nextval(${sql.lit(`${DATA_SCHEMA}."${n.sequence}"`)}::regclass), ${sql.lit(n.digits)}) as ${sql.id(n.column)}`))} from ${source}) x`;
-  const result = await sql<Row>`
+  const statement = sql`
     with r as (
       insert into ${dataTable(entity)} (${targetColumns})
       select ${selected} from ${rows}
       returning *
     ), a as (
       insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
-      select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, y.record_id, 'create', y.changes
-      from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb) as y(record_id uuid, changes jsonb)
+      select ${now}, ${actor}, ${sql.lit(entity.name)}, y.record_id, 'create', y.changes
+      from jsonb_to_recordset(${auditParam}) as y(record_id uuid, changes jsonb)
     ), o as (
       insert into peyvand.outbox (at, topic, entity, record_id, actor_id, payload)
-      select ${now}::timestamptz, 'record.created', ${entity.name}, z.record_id, ${ctx.actorId}::uuid, z.payload
-      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as z(record_id uuid, payload jsonb)
+      select ${now}, 'record.created', ${sql.lit(entity.name)}, z.record_id, ${actor}, z.payload
+      from jsonb_to_recordset(${eventsParam}) as z(record_id uuid, payload jsonb)
     )
-    select ${returning === 'record' ? sql`*` : sql`id`} from r`.execute(ctx.db);
-  return result.rows;
+    select ${returning === 'record' ? sql`*` : sql`id`} from r`.compile(db);
+  if (statement.parameters.length > 0) throw new Error('the insert statement must carry its values only as $1–$5');
+  cached.set(returning, statement.sql);
+  return statement.sql;
+}
+
+const insertStatements = new WeakMap<EntityModel, Map<'record' | 'id', string>>();
+
+function autoNumbers(entity: EntityModel) {
+  return entity.fields.flatMap((f) =>
+    f.autoNumber ? [{ column: fieldColumns(f)[0]?.name ?? f.name, sequence: sequenceName(entity.name, f.name), searchable: FIELD_TYPES[f.type].searchable, ...f.autoNumber }] : [],
+  );
+}
+
+/** Inserts prepared records with their audit entries and outbox events in one statement. */
+async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[], returning: 'record' | 'id'): Promise<Row[]> {
+  const now = (ctx.now ?? (() => new Date()))().toISOString();
+  const columns = writeColumns(entity);
+  const payload = records.map((r) => {
+    const item: Record<string, unknown> = { id: r.id, _source: searchSource(entity, r.values) };
+    for (const c of columns) item[c.name] = r.row[c.name] ?? null;
+    return item;
+  });
+  const audit = records.map((r) => ({
+    record_id: r.id,
+    changes: Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== null).map(([k, v]) => [k, { old: null, new: v }])),
+  }));
+  const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, values: r.values } }));
+  const text = insertStatement(entity, returning, ctx.db);
+  const result = await ctx.db.executeQuery<Row>(CompiledQuery.raw(text, [now, ctx.actorId, JSON.stringify(payload), JSON.stringify(audit), JSON.stringify(events)]));
+  return [...result.rows];
 }
 
 export async function createRecord(ctx: RecordContext, entity: EntityModel, input: unknown): Promise<RecordResult<RecordOutput>> {
