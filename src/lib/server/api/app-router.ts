@@ -7,20 +7,8 @@ import { changePassword, signIn } from '../auth/users.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { listModelVersions } from '../schema/model-store.ts';
 import { entityRouter } from './entity-router.ts';
+import { parseObjectInput, requiredText } from './input.ts';
 import { PeyvandApiError, procedure, requireUser, router } from './trpc.ts';
-
-function object(input: unknown): Record<string, unknown> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new PeyvandApiError('BAD_REQUEST', 'input must be a JSON object', { peyvandCode: 'invalid' });
-  return input as Record<string, unknown>;
-}
-
-function text(o: Record<string, unknown>, key: string, max = 1000): string {
-  const v = o[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) {
-    throw new PeyvandApiError('BAD_REQUEST', `${key} must be a text of 1 to ${max} characters`, { peyvandCode: 'invalid', issues: [{ path: `/${key}`, field: key, message: `${key} is required` }] });
-  }
-  return v;
-}
 
 const metaRouter = router({
   model: procedure({ action: 'model.read' }).query(({ ctx }) => {
@@ -35,26 +23,26 @@ const metaRouter = router({
 
 const authRouter = router({
   signIn: procedure({ action: 'public' })
-    .input(object)
+    .input(parseObjectInput)
     .mutation(async ({ ctx, input }) => {
-      const result = await signIn(ctx.runtime.database.db, { email: text(input, 'email', 320), password: text(input, 'password') });
+      const result = await signIn(ctx.runtime.database.db, { email: requiredText(input, 'email', 320), password: requiredText(input, 'password') });
       if (!result.ok) throw new PeyvandApiError('UNAUTHORIZED', result.error.message, { peyvandCode: result.error.code });
       return { token: result.token, expiresAt: result.expiresAt?.toISOString() ?? null, user: result.user };
     }),
   me: procedure({ action: 'authenticated' }).query(({ ctx }) => requireUser(ctx)),
   changePassword: procedure({ action: 'authenticated' })
-    .input(object)
+    .input(parseObjectInput)
     .mutation(async ({ ctx, input }) => {
       const user = requireUser(ctx);
-      const result = await changePassword(ctx.runtime.database.db, user.id, text(input, 'oldPassword'), text(input, 'newPassword'));
+      const result = await changePassword(ctx.runtime.database.db, user.id, requiredText(input, 'oldPassword'), requiredText(input, 'newPassword'));
       if (!result.ok) throw new PeyvandApiError('BAD_REQUEST', result.error.message, { peyvandCode: result.error.code });
       return { changed: true };
     }),
   createToken: procedure({ action: 'self' })
-    .input(object)
+    .input(parseObjectInput)
     .mutation(async ({ ctx, input }) => {
       const user = requireUser(ctx);
-      const created = await createToken(ctx.runtime.database.db, { userId: user.id, name: text(input, 'name', 200), kind: 'api' });
+      const created = await createToken(ctx.runtime.database.db, { userId: user.id, name: requiredText(input, 'name', 200), kind: 'api' });
       return { id: created.id, token: created.token };
     }),
   listTokens: procedure({ action: 'self' }).query(async ({ ctx }) => {
@@ -62,10 +50,10 @@ const authRouter = router({
     return tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null }));
   }),
   revokeToken: procedure({ action: 'self' })
-    .input(object)
+    .input(parseObjectInput)
     .mutation(async ({ ctx, input }) => {
       const user = requireUser(ctx);
-      const id = text(input, 'id', 100);
+      const id = requiredText(input, 'id', 100);
       const own = (await listTokens(ctx.runtime.database.db, user.id)).some((t) => t.id === id);
       if (!own) throw new PeyvandApiError('NOT_FOUND', 'no such token', { peyvandCode: 'not-found' });
       return { revoked: await revokeToken(ctx.runtime.database.db, id) };

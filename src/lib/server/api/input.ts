@@ -11,6 +11,17 @@ function object(input: unknown, what: string): Record<string, unknown> {
   return input as Record<string, unknown>;
 }
 
+/** Any JSON object (procedures that read their own keys with `requiredText`). */
+export function parseObjectInput(input: unknown): Record<string, unknown> {
+  return object(input, 'input');
+}
+
+export function requiredText(o: Record<string, unknown>, key: string, max = 1000): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) invalid(`/${key}`, `${key} must be a text of 1 to ${max} characters`);
+  return v;
+}
+
 function only(o: Record<string, unknown>, keys: readonly string[]): void {
   const extra = Object.keys(o).find((k) => !keys.includes(k));
   if (extra !== undefined) invalid(`/${extra}`, `unknown input "${extra}"; expected ${keys.join(', ')}`);
