@@ -7,9 +7,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
+import { BACKENDS } from '../support/databases.ts';
 import { handleTrpcNode, MAX_BODY_BYTES, TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
-import { startRuntime, type Runtime, type RuntimeState } from '../../src/lib/server/runtime.ts';
+import type { Runtime, RuntimeState } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
 import { readPackFolder } from '../../src/lib/server/packs/read-pack.ts';
 import { applyModel } from '../../src/lib/server/schema/apply.ts';
@@ -20,7 +20,7 @@ import { createUser } from '../../src/lib/server/auth/users.ts';
 import { createToken, revokeToken } from '../../src/lib/server/auth/tokens.ts';
 import type { FieldIssue } from '../../src/lib/records/validate-record.ts';
 import type { JsonValue } from '../../src/lib/model/types.ts';
-import type { DatabaseKind } from '../../src/lib/server/db/database.ts';
+import { openTestRuntime } from '../support/runtime.ts';
 
 const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
 
@@ -64,21 +64,6 @@ async function b2bWithTaxId() {
   return loaded.pack;
 }
 
-async function openRuntime(kind: DatabaseKind): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const runtime = await startRuntime({ dataDir: 'memory://' });
-    return { runtime, dispose: () => runtime.close() };
-  }
-  const created = await createPostgresDatabase('peyvand_http');
-  const runtime = await startRuntime({ url: created.url, poolSize: 5 });
-  return {
-    runtime,
-    async dispose() {
-      await runtime.close();
-      await created.drop();
-    },
-  };
-}
 
 describe.each(BACKENDS)('HTTP API on %s', (kind) => {
   let runtime: Runtime;
@@ -90,7 +75,7 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
   const serverErrors: unknown[] = [];
 
   beforeAll(async () => {
-    ({ runtime, dispose } = await openRuntime(kind));
+    ({ runtime, dispose } = await openTestRuntime(kind));
     const applied = await applyPackFolder(runtime.database, B2B_SALES, { actorId: null });
     if (!applied.ok || applied.result.status !== 'applied') throw new Error('b2b-sales did not apply');
     await runtime.refresh();

@@ -10,8 +10,8 @@ import { applyPack, applyPackFolder } from '../../src/lib/server/packs/pack-serv
 import { loadCurrentModel } from '../../src/lib/server/schema/model-store.ts';
 import { bulkCreate, createRecord, listRecords, type ListOutput, type RecordContext, type RecordOutput } from '../../src/lib/server/records/record-service.ts';
 import { encodeCursor, LIST_LIMITS, type FilterNode, type ListInput } from '../../src/lib/server/records/list-query.ts';
-import type { RecordError, RecordResult } from '../../src/lib/server/records/record-error.ts';
 import { findEntity, type EntityModel, type JsonValue, type Model } from '../../src/lib/model/types.ts';
+import { must, failure } from '../support/runtime.ts';
 
 const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
 
@@ -32,15 +32,7 @@ const ITEM_PACK = packOf([
 ]);
 const ITEM_COUNT = 180;
 
-function must<T>(result: RecordResult<T>): T {
-  if (!result.ok) throw new Error(`expected success, got ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
 
-function failure<T>(result: RecordResult<T>): RecordError {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value).slice(0, 300)}`);
-  return result.error;
-}
 
 function entityOf(model: Model, name: string): EntityModel {
   const found = findEntity(model, name);

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
-import { startRuntime, type Runtime } from '../../src/lib/server/runtime.ts';
+import { BACKENDS } from '../support/databases.ts';
+import type { Runtime } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
 import { handleTrpcNode, TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
 import { PeyvandApiError } from '../../src/lib/server/api/trpc.ts';
@@ -19,9 +19,8 @@ import { createToken } from '../../src/lib/server/auth/tokens.ts';
 import type { AuthUser } from '../../src/lib/server/auth/permissions.ts';
 import { createRecord, listRecords, updateRecord, type RecordContext } from '../../src/lib/server/records/record-service.ts';
 import { encodeCursor, type FilterNode, type ListInput } from '../../src/lib/server/records/list-query.ts';
-import type { RecordError, RecordResult } from '../../src/lib/server/records/record-error.ts';
 import { findEntity, type EntityModel, type JsonValue } from '../../src/lib/model/types.ts';
-import type { DatabaseKind } from '../../src/lib/server/db/database.ts';
+import { openTestRuntime, must, failure } from '../support/runtime.ts';
 
 const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
 
@@ -45,15 +44,7 @@ const HOSTILE_VALUES = [
 
 const INJECTED_FILTER_VALUES = ["' or 1=1 --", "x' or 'a'='a", "'; drop table data.contact; --", '%', '_', "\\' or 1=1 --", ') or (1=1'];
 
-function must<T>(result: RecordResult<T>): T {
-  if (!result.ok) throw new Error(`expected success, got ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
 
-function failure<T>(result: RecordResult<T>): RecordError {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value).slice(0, 200)}`);
-  return result.error;
-}
 
 async function refusal(call: Promise<unknown>): Promise<TRPCError> {
   try {
@@ -74,21 +65,6 @@ function deepFilterJson(depth: number): string {
   return `${'{"and":['.repeat(depth)}{"field":"full_name","op":"eq","value":"x"}${']}'.repeat(depth)}`;
 }
 
-async function openRuntime(kind: DatabaseKind): Promise<{ runtime: Runtime; dispose: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const runtime = await startRuntime({ dataDir: 'memory://' });
-    return { runtime, dispose: () => runtime.close() };
-  }
-  const created = await createPostgresDatabase('peyvand_inject');
-  const runtime = await startRuntime({ url: created.url, poolSize: 4 });
-  return {
-    runtime,
-    async dispose() {
-      await runtime.close();
-      await created.drop();
-    },
-  };
-}
 
 describe.each(BACKENDS)('hostile input on %s', (kind) => {
   let runtime: Runtime;
@@ -103,7 +79,7 @@ describe.each(BACKENDS)('hostile input on %s', (kind) => {
   const serverErrors: unknown[] = [];
 
   beforeAll(async () => {
-    ({ runtime, dispose } = await openRuntime(kind));
+    ({ runtime, dispose } = await openTestRuntime(kind));
     const applied = await applyPackFolder(runtime.database, B2B_SALES, { actorId: null });
     if (!applied.ok || applied.result.status !== 'applied') throw new Error('b2b-sales did not apply');
     const { model } = await runtime.refresh();
