@@ -48,5 +48,7 @@ export function makeField(type: FieldType, schema: JsonObject, name = 'f'): Fiel
     options: config.options ?? [],
     relation: config.relation ?? null,
     autoNumber: config.autoNumber ?? null,
+    layout: { section: null, width: 'full', order: 10, inList: true },
+    help: null,
   };
 }

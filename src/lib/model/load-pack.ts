@@ -247,8 +247,8 @@ function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: s
   }
 
   const fields: FieldModel[] = [];
-  for (const [fieldName, schema] of Object.entries(properties)) {
-    const field = normaliseField(fieldName, schema, required.has(fieldName), file, report);
+  for (const [index, [fieldName, schema]] of Object.entries(properties).entries()) {
+    const field = normaliseField(fieldName, schema, required.has(fieldName), (index + 1) * 10, file, report);
     if (field) fields.push(field);
     else ok = false;
   }
@@ -288,6 +288,20 @@ function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: s
     }
   });
 
+  const rawSections = Array.isArray(doc['x-sections']) ? (doc['x-sections'] as JsonObject[]) : [];
+  const sections = rawSections.map((section) => ({ id: String(section.id), label: localized(section.label, humanise(String(section.id))) }));
+  const sectionIds = new Set(sections.map((section) => section.id));
+  if (sectionIds.size !== sections.length) {
+    report(file, '/x-sections', 'two sections have the same id');
+    ok = false;
+  }
+  for (const field of fields) {
+    if (field.layout.section !== null && !sectionIds.has(field.layout.section)) {
+      report(file, `/properties/${field.name}/x-section`, `section "${field.layout.section}" is not listed in x-sections`);
+      ok = false;
+    }
+  }
+
   if (!ok) return null;
   const label = labelsWithTitle(doc.title, doc['x-labels'], humanise(name));
   const plural = localized(doc['x-plural-labels'], label.en?.endsWith('s') ? (label.en ?? name) : `${label.en ?? name}s`);
@@ -300,12 +314,13 @@ function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: s
     titleField,
     fields,
     indexes,
+    sections,
     defaultSort,
     schema: doc,
   };
 }
 
-function normaliseField(name: string, schema: JsonObject, required: boolean, file: string, report: (f: string, p: string, m: string) => void): FieldModel | null {
+function normaliseField(name: string, schema: JsonObject, required: boolean, order: number, file: string, report: (f: string, p: string, m: string) => void): FieldModel | null {
   const at = `/properties/${name}`;
   let ok = true;
   const fail = (pointer: string, message: string) => {
@@ -343,6 +358,13 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, fil
     options: config.options ?? [],
     relation: config.relation ?? null,
     autoNumber: config.autoNumber ?? null,
+    layout: {
+      section: typeof schema['x-section'] === 'string' ? schema['x-section'] : null,
+      width: schema['x-width'] === 'half' || schema['x-width'] === 'third' ? schema['x-width'] : 'full',
+      order: typeof schema['x-order'] === 'number' ? schema['x-order'] : order,
+      inList: schema['x-hidden-in-list'] !== true,
+    },
+    help: schema['x-help'] !== undefined ? localized(schema['x-help'], '') : null,
   };
 
   if (field.defaultValue !== undefined) {

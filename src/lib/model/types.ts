@@ -50,6 +50,24 @@ export interface FieldModel {
   readonly options: readonly SelectOption[];
   readonly relation: RelationModel | null;
   readonly autoNumber: AutoNumberModel | null;
+  /** Where the generated form shows the field. */
+  readonly layout: FieldLayout;
+  /** Help text under the input, by locale. */
+  readonly help: LocalizedText | null;
+}
+
+export interface FieldLayout {
+  /** A section id from the entity's `x-sections`, or null for the first section. */
+  readonly section: string | null;
+  readonly width: 'full' | 'half' | 'third';
+  readonly order: number;
+  /** Shown as a column of the list view by default. */
+  readonly inList: boolean;
+}
+
+export interface SectionModel {
+  readonly id: string;
+  readonly label: LocalizedText;
 }
 
 export interface IndexModel {
@@ -70,6 +88,8 @@ export interface EntityModel {
   readonly fields: readonly FieldModel[];
   /** Composite indexes declared with `x-indexes`; single-field ones come from the fields. */
   readonly indexes: readonly IndexModel[];
+  /** Form sections, in order (one unnamed section when none are declared). */
+  readonly sections: readonly SectionModel[];
   /** Default list order (also indexed): `[field, 'asc' | 'desc']` pairs. */
   readonly defaultSort: readonly SortKey[];
   /** The entity document as authored, frozen. */
