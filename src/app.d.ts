@@ -1,9 +1,18 @@
 import type { Runtime } from '$lib/server/runtime.ts';
+import type { AuthUser } from '$lib/server/auth/permissions.ts';
+import type { CalendarName, Locale } from '$lib/i18n/locales.ts';
 
 declare global {
   namespace App {
     interface Locals {
       runtime: Runtime;
+      /** The signed-in user (session cookie), or null. */
+      user: AuthUser | null;
+      /** The session token, kept to sign out. */
+      session: string | null;
+      locale: Locale;
+      calendar: CalendarName;
+      timeZone: string;
     }
   }
 }

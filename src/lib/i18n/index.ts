@@ -11,8 +11,9 @@ import { LOCALES, type Locale } from './locales.ts';
 import { shell } from './messages/shell.ts';
 import { records } from './messages/records.ts';
 import { designer } from './messages/designer.ts';
+import { forms } from './messages/forms.ts';
 
-const AREAS = [shell, records, designer] as const;
+const AREAS = [shell, records, designer, forms] as const;
 
 type EnglishOf<A> = A extends { en: infer E } ? keyof E : never;
 export type MessageKey = EnglishOf<(typeof AREAS)[number]>;

@@ -1,0 +1,6 @@
+/** forms area: widgets, validation messages and the record form. */
+export const forms = {
+  en: {},
+  fa: {},
+  ar: {},
+} as const;
