@@ -1,6 +1,8 @@
-import type { Handle } from '@sveltejs/kit';
+import { redirect, type Handle } from '@sveltejs/kit';
 import { RUNTIME_KEY } from '$lib/server/runtime-global.ts';
 import { startRuntime, type Runtime } from '$lib/server/runtime.ts';
+import { defaultCalendar, defaultTimeZone, direction, isCalendar, isLocale, type Locale } from '$lib/i18n/locales.ts';
+import { SESSION_COOKIE, PREFERENCE_COOKIES } from '$lib/server/session.ts';
 
 let starting: Promise<Runtime> | null = null;
 
@@ -12,9 +14,55 @@ function runtime(): Promise<Runtime> {
   return starting;
 }
 
+function acceptedLocale(header: string | null): Locale {
+  for (const part of (header ?? '').split(',')) {
+    const tag = part.split(';')[0]?.trim().slice(0, 2).toLowerCase();
+    if (isLocale(tag)) return tag;
+  }
+  return 'en';
+}
+
+function isValidTimeZone(zone: string | undefined): zone is string {
+  if (!zone || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pages anyone may see; everything else needs a session. */
+const PUBLIC = ['/signin', '/healthz', '/trpc/', '/favicon'];
+
 export const handle: Handle = async ({ event, resolve }) => {
   event.locals.runtime = await runtime();
-  const lang = event.cookies.get('lang') ?? 'en';
-  const dir = lang === 'fa' || lang === 'ar' ? 'rtl' : 'ltr';
-  return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang).replace('%dir%', dir) });
+  const cookieLocale = event.cookies.get(PREFERENCE_COOKIES.locale);
+  const locale = isLocale(cookieLocale) ? cookieLocale : acceptedLocale(event.request.headers.get('accept-language'));
+  const calendar = event.cookies.get(PREFERENCE_COOKIES.calendar);
+  const zone = event.cookies.get(PREFERENCE_COOKIES.timeZone);
+  event.locals.locale = locale;
+  event.locals.calendar = isCalendar(calendar) ? calendar : defaultCalendar(locale);
+  event.locals.timeZone = isValidTimeZone(zone) ? zone : defaultTimeZone(locale);
+
+  const session = event.cookies.get(SESSION_COOKIE) ?? null;
+  event.locals.session = session;
+  event.locals.user = session ? await event.locals.runtime.authenticate(session) : null;
+
+  const path = event.url.pathname;
+  const isPublic = PUBLIC.some((p) => path === p || path.startsWith(p));
+  if (!event.locals.user && !isPublic) {
+    redirect(303, `/signin?next=${encodeURIComponent(path + event.url.search)}`);
+  }
+  if (event.locals.user?.mustChangePassword && !isPublic && path !== '/account/password' && path !== '/signout') {
+    redirect(303, '/account/password');
+  }
+
+  const response = await resolve(event, {
+    transformPageChunk: ({ html }) => html.replace('%lang%', locale).replace('%dir%', direction(locale)),
+  });
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  response.headers.set('x-frame-options', 'DENY');
+  return response;
 };

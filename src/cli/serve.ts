@@ -21,9 +21,18 @@ export const DEMO_PACK = join(ROOT, 'packs', 'b2b-sales');
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
+/**
+ * SvelteKit's node adapter assumes https unless told otherwise, and its CSRF check compares the
+ * browser's Origin with that. Unless the operator set ORIGIN or PROTOCOL_HEADER (behind a proxy),
+ * the protocol of the actual connection is passed in a header of ours that clients cannot set.
+ */
+const PROTOCOL_HEADER = 'x-peyvand-connection-protocol';
+const setsOwnProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+
 async function loadWebHandler(): Promise<NodeHandler | null> {
   const file = join(ROOT, 'build', 'handler.js');
   if (!existsSync(file)) return null;
+  if (setsOwnProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
   const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
   return module.handler;
 }
@@ -72,6 +81,7 @@ export async function serve(args: string[]): Promise<number> {
       return;
     }
     if (web) {
+      if (setsOwnProtocol) req.headers[PROTOCOL_HEADER] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
       web(req, res, () => res.writeHead(404).end('not found'));
       return;
     }
@@ -79,7 +89,9 @@ export async function serve(args: string[]): Promise<number> {
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  log(`Peyvand is listening on http://${host}:${port} (${runtime.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, model version ${runtime.current().version})`);
+  const address = server.address();
+  const actualPort = address && typeof address === 'object' ? address.port : port;
+  log(`Peyvand is listening on http://${host}:${actualPort} (${runtime.database.kind === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'}, model version ${runtime.current().version})`);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

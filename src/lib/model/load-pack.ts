@@ -66,11 +66,47 @@ export function loadPack(source: PackSource): LoadPackResult {
     }
   }
 
+  const { entities, seen, declared } = readEntities(source.entities, report);
+
+  // Relations must point at entities of this pack (packs a pack requires are checked when composing).
+  for (const entity of entities) {
+    const file = seen.get(entity.name) ?? '';
+    for (const field of entity.fields) {
+      if (field.relation && !declared.has(field.relation.entity) && info && !entityFromElsewhereAllowed(info)) {
+        report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
+      }
+    }
+  }
+
+  if (issues.length > 0 || !info) return { ok: false, issues };
+  return { ok: true, pack: deepFreeze({ info, entities }) };
+}
+
+export type LoadEntitiesResult = { readonly ok: true; readonly entities: readonly EntityModel[] } | { readonly ok: false; readonly issues: readonly PackIssue[] };
+
+/**
+ * Entity documents without a pack (the designer's): the checks `loadPack` makes of each entity
+ * file, minus the manifest. Relation targets are not checked here; composing the model does that.
+ *
+ *   const result = loadEntityDocuments([{ path: 'entities/lead.json', text: JSON.stringify(doc) }]);
+ */
+export function loadEntityDocuments(files: readonly SourceFile[]): LoadEntitiesResult {
+  const issues: PackIssue[] = [];
+  const report = (file: string, pointer: string, message: string) => issues.push({ file, pointer, message });
+  const { entities } = readEntities(files, report);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, entities: deepFreeze(entities) };
+}
+
+function readEntities(
+  files: readonly SourceFile[],
+  report: (f: string, p: string, m: string) => void,
+): { entities: EntityModel[]; seen: Map<string, string>; declared: Set<string> } {
   const entities: EntityModel[] = [];
   const seen = new Map<string, string>();
   // Entities declared, valid or not: a relation to one with problems is not a problem of its own.
   const declared = new Set<string>();
-  for (const file of source.entities) {
+  for (const file of files) {
     const doc = parseJson(file, report);
     if (doc === undefined) continue;
     if (doc && typeof doc === 'object' && typeof (doc as { $id?: unknown }).$id === 'string') declared.add((doc as { $id: string }).$id);
@@ -89,19 +125,7 @@ export function loadPack(source: PackSource): LoadPackResult {
     seen.set(entity.name, file.path);
     entities.push(entity);
   }
-
-  // Relations must point at entities of this pack (packs a pack requires are checked when composing).
-  for (const entity of entities) {
-    const file = seen.get(entity.name) ?? '';
-    for (const field of entity.fields) {
-      if (field.relation && !declared.has(field.relation.entity) && info && !entityFromElsewhereAllowed(info)) {
-        report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
-      }
-    }
-  }
-
-  if (issues.length > 0 || !info) return { ok: false, issues };
-  return { ok: true, pack: deepFreeze({ info, entities }) };
+  return { entities, seen, declared };
 }
 
 /** A pack that requires other packs may refer to their entities; composing checks them. */

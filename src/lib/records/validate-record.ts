@@ -4,7 +4,7 @@
  * validator (Ajv, first error only), so a form shows one message per field, and the work done on
  * hostile input stays bounded.
  */
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRecordAjv, describeAjvError } from '../model/ajv.ts';
 import { FIELD_TYPES } from '../fields/registry.ts';
 import { SYSTEM_COLUMNS } from '../model/identifiers.ts';
@@ -15,6 +15,35 @@ export interface FieldIssue {
   readonly path: string;
   readonly field: string | null;
   readonly message: string;
+  /**
+   * What went wrong, for a message in the user's language (`forms` messages map each code to a
+   * key). Only set when asked for with `{ withCodes: true }`, so existing issue lists stay as they were.
+   */
+  readonly code?: IssueCode;
+  /** Values for the message, e.g. `{ limit: 200 }` for `too_long`, `{ format: 'email' }` for `format`. */
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+export type IssueCode =
+  | 'required'
+  | 'read_only'
+  | 'nul'
+  | 'too_long'
+  | 'too_short'
+  | 'format'
+  | 'type'
+  | 'not_an_option'
+  | 'pattern'
+  | 'too_small'
+  | 'too_large'
+  | 'too_many_items'
+  | 'too_few_items'
+  | 'duplicate_items'
+  | 'invalid';
+
+export interface ValidateOptions {
+  /** Add `code` and `params` to field issues (the browser form localises its messages with them). */
+  readonly withCodes?: boolean;
 }
 
 export type RecordValues = Readonly<Record<string, JsonValue | null>>;
@@ -41,6 +70,44 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
+/** The code and params of Ajv's first error on a field value. */
+function ajvCode(error: ErrorObject | undefined): { code: IssueCode; params?: Record<string, string | number> } {
+  if (!error) return { code: 'invalid' };
+  const p = error.params as Record<string, unknown>;
+  const limit = typeof p.limit === 'number' || typeof p.limit === 'string' ? { limit: p.limit } : undefined;
+  switch (error.keyword) {
+    case 'required':
+      return { code: 'required', params: { property: String(p.missingProperty) } };
+    case 'maxLength':
+      return { code: 'too_long', ...(limit && { params: limit }) };
+    case 'minLength':
+      return { code: 'too_short', ...(limit && { params: limit }) };
+    case 'format':
+      return { code: 'format', params: { format: String(p.format) } };
+    case 'type':
+      return { code: 'type', params: { type: String(p.type) } };
+    case 'enum':
+    case 'const':
+      return { code: 'not_an_option' };
+    case 'pattern':
+      return { code: 'pattern' };
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return { code: 'too_small', ...(limit && { params: limit }) };
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return { code: 'too_large', ...(limit && { params: limit }) };
+    case 'maxItems':
+      return { code: 'too_many_items', ...(limit && { params: limit }) };
+    case 'minItems':
+      return { code: 'too_few_items', ...(limit && { params: limit }) };
+    case 'uniqueItems':
+      return { code: 'duplicate_items' };
+    default:
+      return { code: 'invalid' };
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -51,7 +118,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * `mode: 'create'` needs every required field (after defaults); `'update'` is a patch: only the
  * given fields are checked, and `null` clears an optional field.
  */
-export function validateRecord(entity: EntityModel, input: unknown, mode: 'create' | 'update'): ValidationResult {
+export function validateRecord(entity: EntityModel, input: unknown, mode: 'create' | 'update', options: ValidateOptions = {}): ValidationResult {
+  const coded = (code: IssueCode, params?: Record<string, string | number>): Pick<FieldIssue, 'code' | 'params'> =>
+    options.withCodes ? { code, ...(params && { params }) } : {};
   if (!isPlainObject(input)) return { ok: false, issues: [{ path: '', field: null, message: 'the record must be a JSON object of field values' }] };
   const issues: FieldIssue[] = [];
   const values: Record<string, JsonValue | null> = Object.create(null) as Record<string, JsonValue | null>;
@@ -71,24 +140,25 @@ export function validateRecord(entity: EntityModel, input: unknown, mode: 'creat
       continue;
     }
     if (field.readOnly) {
-      issues.push({ path: `/${key}`, field: key, message: `"${key}" is read-only` });
+      issues.push({ path: `/${key}`, field: key, message: `"${key}" is read-only`, ...coded('read_only') });
       continue;
     }
     const value = input[key] as JsonValue | null | undefined;
     if (value === undefined) continue;
     if (value === null) {
-      if (field.required) issues.push({ path: `/${key}`, field: key, message: `"${key}" is required` });
+      if (field.required) issues.push({ path: `/${key}`, field: key, message: `"${key}" is required`, ...coded('required') });
       else values[key] = null;
       continue;
     }
     if (containsNul(value)) {
-      issues.push({ path: `/${key}`, field: key, message: `${key} contains a NUL character, which cannot be stored` });
+      issues.push({ path: `/${key}`, field: key, message: `${key} contains a NUL character, which cannot be stored`, ...coded('nul') });
       continue;
     }
     const validate = validatorFor(field);
     if (!validate(value)) {
       const error = validate.errors?.[0];
-      issues.push({ path: `/${key}${error?.instancePath ?? ''}`, field: key, message: `${key} ${error ? describeAjvError(error) : 'is not valid'}` });
+      const { code, params } = ajvCode(error);
+      issues.push({ path: `/${key}${error?.instancePath ?? ''}`, field: key, message: `${key} ${error ? describeAjvError(error) : 'is not valid'}`, ...coded(code, params) });
       continue;
     }
     values[key] = value;
@@ -97,7 +167,7 @@ export function validateRecord(entity: EntityModel, input: unknown, mode: 'creat
     for (const field of entity.fields) {
       if (field.name in values || issues.some((i) => i.field === field.name)) continue;
       if (field.defaultValue !== undefined) values[field.name] = field.defaultValue;
-      else if (field.required && !field.readOnly) issues.push({ path: `/${field.name}`, field: field.name, message: `"${field.name}" is required` });
+      else if (field.required && !field.readOnly) issues.push({ path: `/${field.name}`, field: field.name, message: `"${field.name}" is required`, ...coded('required') });
     }
   }
   if (issues.length > 0) return { ok: false, issues };

@@ -33,6 +33,10 @@ class AuthCache {
     await this.#stop?.();
   }
 
+  clear(): void {
+    this.#entries.clear();
+  }
+
   async authenticate(token: string): Promise<AuthUser | null> {
     const key = hashToken(token);
     const hit = this.#entries.get(key);
@@ -66,6 +70,8 @@ export interface Runtime {
    * changed user is forgotten at once on every server (NOTIFY on the auth channel).
    */
   authenticate(token: string): Promise<AuthUser | null>;
+  /** Forgets cached token answers now (this process); other processes learn it by NOTIFY. */
+  forgetAuthentications(): void;
   /** Called after each swap (tests and the server log use it). */
   onModelChange(listener: (state: RuntimeState) => void): () => void;
   close(): Promise<void>;
@@ -114,6 +120,7 @@ export async function startRuntime(options: OpenDatabaseOptions & { readonly dat
   const runtime: Runtime = {
     database,
     authenticate: (token) => auth.authenticate(token),
+    forgetAuthentications: () => auth.clear(),
     current: () => state,
     refresh,
     caller(user) {

@@ -6,6 +6,7 @@ import type { Model } from '../../model/types.ts';
 import { changePassword, signIn } from '../auth/users.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { listModelVersions } from '../schema/model-store.ts';
+import { adminRouter } from './admin-router.ts';
 import { entityRouter } from './entity-router.ts';
 import { parseObjectInput, requiredText } from './input.ts';
 import { PeyvandApiError, procedure, requireUser, router } from './trpc.ts';
@@ -36,6 +37,7 @@ const authRouter = router({
       const user = requireUser(ctx);
       const result = await changePassword(ctx.runtime.database.db, user.id, requiredText(input, 'oldPassword'), requiredText(input, 'newPassword'));
       if (!result.ok) throw new PeyvandApiError('BAD_REQUEST', result.error.message, { peyvandCode: result.error.code });
+      ctx.runtime.forgetAuthentications();
       return { changed: true };
     }),
   createToken: procedure({ action: 'self' })
@@ -56,13 +58,15 @@ const authRouter = router({
       const id = requiredText(input, 'id', 100);
       const own = (await listTokens(ctx.runtime.database.db, user.id)).some((t) => t.id === id);
       if (!own) throw new PeyvandApiError('NOT_FOUND', 'no such token', { peyvandCode: 'not-found' });
-      return { revoked: await revokeToken(ctx.runtime.database.db, id) };
+      const revoked = await revokeToken(ctx.runtime.database.db, id);
+      ctx.runtime.forgetAuthentications();
+      return { revoked };
     }),
 });
 
 export function buildAppRouter(model: Model) {
   const entities = Object.fromEntries(model.entities.map((e) => [e.name, entityRouter(e)]));
-  return router({ meta: metaRouter, auth: authRouter, entities: router(entities) });
+  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter });
 }
 
 export type AppRouter = ReturnType<typeof buildAppRouter>;

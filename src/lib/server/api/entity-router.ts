@@ -1,6 +1,6 @@
 /** The router factory: one router per entity of the model, `entities.<name>.{list,get,create,…}`. */
 import type { EntityModel } from '../../model/types.ts';
-import { bulkCreate, createRecord, deleteRecord, getRecord, listRecords, updateRecord, type RecordContext } from '../records/record-service.ts';
+import { bulkCreate, createRecord, deleteRecord, getRecord, listRecords, recordHistory, updateRecord, type RecordContext } from '../records/record-service.ts';
 import { unwrap } from './errors.ts';
 import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseRecordInput, parseUpdateInput } from './input.ts';
 import { procedure, router, type ApiContext } from './trpc.ts';
@@ -18,6 +18,13 @@ export function entityRouter(entity: EntityModel) {
     get: procedure({ action: 'record.read', entity: name })
       .input(parseIdInput)
       .query(async ({ ctx, input }) => unwrap(await getRecord(recordContext(ctx), entity, input.id))),
+    history: procedure({ action: 'record.read', entity: name })
+      .input(parseIdInput)
+      .query(async ({ ctx, input }) => {
+        // Reading the history needs the record to be readable first (one choke point).
+        unwrap(await getRecord(recordContext(ctx), entity, input.id));
+        return unwrap(await recordHistory(recordContext(ctx), entity, input.id));
+      }),
     create: procedure({ action: 'record.create', entity: name })
       .input(parseRecordInput)
       .mutation(async ({ ctx, input }) => unwrap(await createRecord(recordContext(ctx), entity, input))),

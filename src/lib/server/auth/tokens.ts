@@ -120,6 +120,18 @@ export async function revokeToken(db: Kysely<SystemTables>, id: string): Promise
   return result.numUpdatedRows > 0n;
 }
 
+/** Ends the session or token given by its secret (sign-out); true when it was live. */
+export async function revokeTokenBySecret(db: Kysely<SystemTables>, token: string): Promise<boolean> {
+  const result = await db
+    .updateTable('peyvand.api_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows > 0n) await notifyAuthChange(db);
+  return result.numUpdatedRows > 0n;
+}
+
 /** Servers cache who a token belongs to; this tells every one of them to forget (on commit). */
 export const AUTH_CHANNEL = 'peyvand_auth';
 

@@ -415,3 +415,38 @@ function cursorValue(value: unknown): string | number | boolean | null {
 }
 
 export { SYSTEM_OUTPUT };
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly action: 'create' | 'update' | 'delete';
+  readonly actor: { readonly id: string; readonly name: string } | null;
+  readonly changes: Readonly<Record<string, { readonly old: JsonValue; readonly new: JsonValue }>>;
+}
+
+/** A record's audit trail, newest first (who changed what, old → new). */
+export async function recordHistory(ctx: RecordContext, entity: EntityModel, id: unknown, limit = 100): Promise<RecordResult<HistoryEntry[]>> {
+  if (typeof id !== 'string' || !UUID.test(id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const rows = await ctx.db
+    .selectFrom('peyvand.audit_log as a')
+    .leftJoin('peyvand.users as u', 'u.id', 'a.actor_id')
+    .select(['a.at', 'a.action', 'a.actor_id', 'u.name as actor_name', 'a.changes'])
+    .where('a.entity', '=', entity.name)
+    .where('a.record_id', '=', id)
+    .orderBy('a.id', 'desc')
+    .limit(Math.min(Math.max(limit, 1), 500))
+    .execute();
+  const known = new Set(entity.fields.map((f) => f.name));
+  return ok(
+    rows.map((r) => {
+      const changes = (typeof r.changes === 'string' ? JSON.parse(r.changes) : r.changes) as Record<string, { old: JsonValue; new: JsonValue }>;
+      // Only fields the entity still has: a dropped field's history stays in the archive.
+      const shown = Object.fromEntries(Object.entries(changes).filter(([name]) => known.has(name)));
+      return {
+        at: toIso(r.at) ?? '',
+        action: r.action,
+        actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '' } : null,
+        changes: shown,
+      };
+    }),
+  );
+}

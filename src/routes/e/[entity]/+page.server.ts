@@ -1,0 +1,79 @@
+import { fail } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
+import type { Actions, PageServerLoad } from './$types';
+import { entityCaller, entityFromUrl, relationTitles } from '$lib/server/records/page-support.ts';
+import { filterOf, readListParams, visibleColumns } from '$lib/records/list-params.ts';
+import type { RecordOutput } from '$lib/server/records/record-service.ts';
+import { FIELD_TYPES } from '$lib/fields/registry.ts';
+
+const PAGE_SIZE = 50;
+
+export const load: PageServerLoad = async ({ params, url, locals }) => {
+  const user = locals.user;
+  if (!user) return { items: [], error: null };
+  const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+  const state = readListParams(url.searchParams);
+  const caller = entityCaller(locals.runtime, user, entity.name);
+  let page: { items: RecordOutput[]; nextCursor: string | null; total?: number } = { items: [], nextCursor: null };
+  let problem: string | null = null;
+  try {
+    const filter = filterOf(entity, state);
+    page = await caller.list({
+      ...(filter ? { filter } : {}),
+      ...(state.sort.length > 0 ? { sort: state.sort } : {}),
+      ...(state.search ? { search: state.search } : {}),
+      ...(state.cursor ? { cursor: state.cursor } : {}),
+      limit: PAGE_SIZE,
+      includeTotal: !state.cursor,
+    });
+  } catch (error) {
+    if (!(error instanceof TRPCError) || error.code === 'INTERNAL_SERVER_ERROR') throw error;
+    problem = error.message;
+  }
+  return {
+    entity,
+    state,
+    columns: visibleColumns(entity, state),
+    items: page.items,
+    nextCursor: page.nextCursor,
+    total: page.total ?? null,
+    titles: await relationTitles(locals.runtime, user, entity, page.items),
+    error: problem,
+  };
+};
+
+export const actions: Actions = {
+  /** Bulk actions on the selected rows: delete, or set one field to one value. */
+  bulk: async ({ request, params, locals }) => {
+    const user = locals.user;
+    if (!user) return fail(401, { bulkError: 'sign in' });
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const form = await request.formData();
+    const ids = form.getAll('selected').map(String).slice(0, 200);
+    const operation = String(form.get('operation') ?? '');
+    const caller = entityCaller(locals.runtime, user, entity.name);
+    let done = 0;
+    const failures: string[] = [];
+    for (const id of ids) {
+      try {
+        if (operation === 'delete') {
+          await caller.delete({ id });
+        } else if (operation === 'set') {
+          const field = entity.fields.find((f) => f.name === String(form.get('field') ?? ''));
+          if (!field) return fail(400, { bulkError: 'unknown field' });
+          // The typed text is read the way an import reads a cell (digits, labels, dates …).
+          const parsed = FIELD_TYPES[field.type].parseCsv(field, String(form.get('value') ?? ''));
+          if (!parsed.ok) return fail(400, { bulkError: parsed.message });
+          const current = await caller.get({ id });
+          await caller.update({ id, version: Number(current.version), values: { [field.name]: parsed.value } });
+        } else {
+          return fail(400, { bulkError: 'unknown operation' });
+        }
+        done++;
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    return { bulkDone: done, bulkFailed: failures.length, bulkError: failures[0] ?? null };
+  },
+};

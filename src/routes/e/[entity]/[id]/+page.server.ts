@@ -1,0 +1,58 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
+import type { Actions, PageServerLoad } from './$types';
+import { entityCaller, entityFromUrl, relationTitles, titleOf } from '$lib/server/records/page-support.ts';
+import type { RecordOutput } from '$lib/server/records/record-service.ts';
+
+export const load: PageServerLoad = async ({ params, locals }) => {
+  const user = locals.user;
+  if (!user) redirect(303, '/signin');
+  const model = locals.runtime.current().model;
+  const entity = entityFromUrl(model, params.entity);
+  const caller = entityCaller(locals.runtime, user, entity.name);
+  let record: RecordOutput;
+  try {
+    record = await caller.get({ id: params.id });
+  } catch (cause) {
+    if (cause instanceof TRPCError && cause.code === 'NOT_FOUND') error(404, 'not found');
+    throw cause;
+  }
+  // Records of other entities that point here (a company's contacts and deals).
+  const incoming = [];
+  for (const other of model.entities) {
+    for (const field of other.fields) {
+      if (field.relation?.entity !== entity.name) continue;
+      const page = await entityCaller(locals.runtime, user, other.name).list({ filter: { field: field.name, op: 'eq', value: record.id }, limit: 10, includeTotal: true });
+      incoming.push({
+        entity: { name: other.name, plural: other.pluralLabel },
+        field: { name: field.name, label: field.label },
+        total: page.total ?? page.items.length,
+        items: page.items.map((item) => ({ id: String(item.id), title: titleOf(other, item) })),
+      });
+    }
+  }
+  return {
+    entity,
+    record,
+    title: titleOf(entity, record),
+    titles: await relationTitles(locals.runtime, user, entity, [record]),
+    incoming,
+    history: await caller.history({ id: params.id }),
+  };
+};
+
+export const actions: Actions = {
+  delete: async ({ params, locals, request }) => {
+    const user = locals.user;
+    if (!user) redirect(303, '/signin');
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const form = await request.formData();
+    try {
+      await entityCaller(locals.runtime, user, entity.name).delete({ id: params.id, version: Number(form.get('version')) });
+    } catch (cause) {
+      if (cause instanceof TRPCError && cause.code !== 'INTERNAL_SERVER_ERROR') return fail(cause.code === 'CONFLICT' ? 409 : 400, { deleteError: cause.message });
+      throw cause;
+    }
+    redirect(303, `/e/${entity.name}`);
+  },
+};

@@ -1,0 +1,26 @@
+import { redirect } from '@sveltejs/kit';
+import type { Actions } from './$types';
+import { isCalendar, isLocale } from '$lib/i18n/locales.ts';
+import { setPreference } from '$lib/server/session.ts';
+
+export const actions: Actions = {
+  default: async ({ request, cookies, url }) => {
+    const form = await request.formData();
+    const secure = url.protocol === 'https:';
+    const locale = form.get('locale');
+    const calendar = form.get('calendar');
+    const timeZone = form.get('timeZone');
+    if (isLocale(locale)) setPreference(cookies, 'locale', locale, secure);
+    if (isCalendar(calendar)) setPreference(cookies, 'calendar', calendar, secure);
+    if (typeof timeZone === 'string' && timeZone.length < 64) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone });
+        setPreference(cookies, 'timeZone', timeZone, secure);
+      } catch {
+        // not a time zone: keep the current one
+      }
+    }
+    const next = String(form.get('next') ?? '/');
+    redirect(303, next.startsWith('/') && !next.startsWith('//') ? next : '/');
+  },
+};

@@ -1,0 +1,81 @@
+/**
+ * The app as a user meets it: `peyvand serve --demo` on a fresh embedded database (built first with
+ * `npm run build`), driven by Debian's Chromium through playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export interface RunningApp {
+  readonly url: string;
+  readonly adminEmail: string;
+  readonly adminPassword: string;
+  stop(): Promise<void>;
+}
+
+export const SCREENSHOTS = resolve('test-results/screenshots');
+const CHROMIUM = process.env.PEYVAND_CHROMIUM ?? '/usr/bin/chromium';
+
+export async function startApp(): Promise<RunningApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'peyvand-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [resolve('bin/peyvand.js'), 'serve', '--demo', '--port', '0'], {
+    env: { ...process.env, PEYVAND_DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const started = await new Promise<{ url: string; password: string }>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const password = /password: (\S+)/.exec(output);
+      if (listening?.[1] && password?.[1]) {
+        clearTimeout(timer);
+        resolvePromise({ url: listening[1], password: password[1] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
+  });
+  return {
+    url: started.url,
+    adminEmail: 'admin@peyvand.local',
+    adminPassword: started.password,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+export async function newContext(browser: Browser, options: { locale?: 'en' | 'fa' | 'ar'; phone?: boolean } = {}): Promise<BrowserContext> {
+  return browser.newContext({
+    locale: options.locale ?? 'en',
+    viewport: options.phone ? { width: 375, height: 740 } : { width: 1280, height: 860 },
+    ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in; on the first sign-in of the admin, replaces the one-time password. */
+export async function signIn(page: Page, app: RunningApp, password: string): Promise<void> {
+  await page.goto(`${app.url}/signin`);
+  await page.fill('#email', app.adminEmail);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.click('main button[type=submit]')]);
+}
