@@ -81,7 +81,7 @@ describe('records in the generated screens', () => {
     const first = await context.newPage();
     await signInAdmin(first, app, PASSWORD);
     await first.goto(`${app.url}/e/company`);
-    await first.click('table.records tbody tr:first-child a');
+    await Promise.all([first.waitForURL(/\/e\/company\/[0-9a-f-]{36}$/), first.click('table.records tbody tr:first-child a')]);
     const recordUrl = first.url();
     const second = await context.newPage();
     await first.goto(`${recordUrl}/edit`);
@@ -110,7 +110,7 @@ describe('records in the generated screens', () => {
       await signInAdmin(page, app, PASSWORD);
       expect(await page.getAttribute('html', 'dir')).toBe('rtl');
       await page.goto(`${app.url}/e/contact/new`);
-      expect(await page.locator('form').textContent()).toContain('نام کامل');
+      expect(await page.locator('main form').textContent()).toContain('نام کامل');
       await page.fill('[name=full_name]', phone ? 'مریم کاظمی' : 'رضا احمدی');
       await page.fill('[name=email]', phone ? 'maryam@example.com' : 'reza@example.com');
       // 20 Ordibehesht 1369 = 10 May 1990.

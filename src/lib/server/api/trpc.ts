@@ -34,6 +34,16 @@ export class PeyvandApiError extends TRPCError {
   }
 }
 
+/**
+ * The detail of a Peyvand API error, recognised by shape rather than by class: the web bundle and
+ * the `peyvand serve` process each hold their own copy of this module (see runtime-global.ts).
+ */
+export function peyvandDetail(error: unknown): PeyvandErrorDetail | null {
+  if (!error || typeof error !== 'object' || !('detail' in error)) return null;
+  const detail = (error as { detail: unknown }).detail;
+  return detail && typeof detail === 'object' && typeof (detail as { peyvandCode?: unknown }).peyvandCode === 'string' ? (detail as PeyvandErrorDetail) : null;
+}
+
 const t = initTRPC
   .context<ApiContext>()
   .meta<ApiMeta>()

@@ -17,7 +17,7 @@ import { canonicalJson } from '../../model/canonical-json.ts';
 import type { JsonObject } from '../../model/types.ts';
 import type { AuthUser } from '../auth/permissions.ts';
 import type { ApplyResult } from '../schema/apply.ts';
-import { PeyvandApiError } from '../api/trpc.ts';
+import { peyvandDetail } from '../api/trpc.ts';
 
 /** The signed-in administrator; anonymous visitors go to sign-in, others get a 403 page. */
 export function requireAdmin(locals: App.Locals, url: URL): AuthUser {
@@ -173,9 +173,10 @@ export function reviewView(result: ApplyResult, locale: Locale, reviewed: string
 
 /** An API refusal as something the page can show; anything else is a bug and is rethrown. */
 function refusal(e: unknown, locale: Locale, draft: EntityDraft | null = null): Partial<EditorResult> {
-  if (!(e instanceof PeyvandApiError)) throw e;
-  const code = e.detail.peyvandCode;
-  const issues = e.detail.issues ?? [];
+  const detail = peyvandDetail(e);
+  if (!detail) throw e;
+  const code = detail.peyvandCode;
+  const issues = detail.issues ?? [];
   switch (code) {
     case 'invalid':
       return { serverIssues: issues.map((i) => ({ pointer: i.path, message: i.message })), error: { key: 'designer.error.invalid', params: {} } };

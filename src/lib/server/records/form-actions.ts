@@ -7,7 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { decodeForm } from '../../forms/decode-form.ts';
 import { fieldIssueMessage, formIssueMessage } from '../../forms/issue-messages.ts';
 import type { EntityModel, JsonValue } from '../../model/types.ts';
-import { PeyvandApiError } from '../api/trpc.ts';
+import { peyvandDetail } from '../api/trpc.ts';
 
 export interface FormFailure {
   readonly values: Record<string, JsonValue | null>;
@@ -28,8 +28,6 @@ export async function readRecordForm(request: Request, entity: EntityModel, loca
 export function refusal(error: unknown, locals: App.Locals, values: Record<string, JsonValue | null>): ActionFailure<FormFailure> {
   if (!(error instanceof TRPCError) || error.code === 'INTERNAL_SERVER_ERROR') throw error;
   const errors: Record<string, string> = {};
-  if (error instanceof PeyvandApiError) {
-    for (const issue of error.detail.issues ?? []) if (issue.field) errors[issue.field] ??= fieldIssueMessage(locals.locale, issue);
-  }
+  for (const issue of peyvandDetail(error)?.issues ?? []) if (issue.field) errors[issue.field] ??= fieldIssueMessage(locals.locale, issue);
   return fail(error.code === 'CONFLICT' ? 409 : 400, { values, errors, message: Object.keys(errors).length > 0 ? null : error.message });
 }

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl, relationTitles, titleOf } from '$lib/server/records/page-support.ts';
 import { readRecordForm, refusal } from '$lib/server/records/form-actions.ts';
-import { PeyvandApiError } from '$lib/server/api/trpc.ts';
+import { peyvandDetail } from '$lib/server/api/trpc.ts';
 import type { JsonValue } from '$lib/model/types.ts';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
@@ -25,7 +25,7 @@ function same(a: unknown, b: unknown): boolean {
 
 export const actions: Actions = {
   /** Saves the edited fields against the version the form was loaded with. */
-  default: async ({ request, params, locals }) => {
+  save: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) redirect(303, '/signin');
     const entity = entityFromUrl(locals.runtime.current().model, params.entity);
@@ -34,9 +34,10 @@ export const actions: Actions = {
     try {
       await entityCaller(locals.runtime, user, entity.name).update({ id: params.id, version: decoded.version, values: decoded.values });
     } catch (cause) {
-      if (cause instanceof PeyvandApiError && cause.code === 'CONFLICT' && cause.detail.current) {
+      const detail = peyvandDetail(cause);
+      if (cause instanceof TRPCError && cause.code === 'CONFLICT' && detail?.current) {
         // Someone saved first: show both values of every field that now differs; overwrite nothing.
-        const theirs = cause.detail.current;
+        const theirs = detail.current;
         const fields = Object.keys(decoded.values).filter((name) => !same(decoded.values[name], theirs[name]));
         return fail(409, { values: decoded.values, errors: {}, message: null, conflict: { mine: decoded.values, theirs, fields, version: Number(theirs.version) } });
       }
