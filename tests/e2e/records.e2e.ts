@@ -3,17 +3,11 @@
  * filter, edit it, meet a conflict — in English and in Persian (right-to-left, Persian date).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, screenshot, startApp, type RunningApp } from './support/app.ts';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, newContext, screenshot, setAdminPassword, signIn, startApp, type RunningApp } from './support/app.ts';
 
 const PASSWORD = 'records e2e password';
 
-async function signInAdmin(page: Page, app: RunningApp, password: string): Promise<void> {
-  await page.goto(`${app.url}/signin`);
-  await page.fill('#email', app.adminEmail);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.click('main button[type=submit]')]);
-}
 
 describe('records in the generated screens', () => {
   let app: RunningApp;
@@ -21,13 +15,7 @@ describe('records in the generated screens', () => {
   beforeAll(async () => {
     app = await startApp();
     browser = await launchBrowser();
-    const context = await newContext(browser);
-    const page = await context.newPage();
-    await signInAdmin(page, app, app.adminPassword);
-    await page.fill('#current', app.adminPassword);
-    await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForURL(`${app.url}/`), page.click('main button[type=submit]')]);
-    await context.close();
+    await setAdminPassword(browser, app, PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();
@@ -37,7 +25,7 @@ describe('records in the generated screens', () => {
   it('creates a contact in the form, finds it with a filter, edits it, and sees the change in the history', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
-    await signInAdmin(page, app, PASSWORD);
+    await signIn(page, app, PASSWORD);
     await page.goto(`${app.url}/e/contact/new`);
     await screenshot(page, 'contact-form-en');
     // The browser-side check names the missing required fields before anything is sent.
@@ -79,7 +67,7 @@ describe('records in the generated screens', () => {
   it('shows a conflict when someone else saved first, and keeps the chosen value', async () => {
     const context = await newContext(browser);
     const first = await context.newPage();
-    await signInAdmin(first, app, PASSWORD);
+    await signIn(first, app, PASSWORD);
     await first.goto(`${app.url}/e/company`);
     await Promise.all([first.waitForURL(/\/e\/company\/[0-9a-f-]{36}$/), first.click('table.records tbody tr:first-child a')]);
     const recordUrl = first.url();
@@ -107,7 +95,7 @@ describe('records in the generated screens', () => {
     for (const phone of [false, true]) {
       const context = await newContext(browser, { locale: 'fa', phone });
       const page = await context.newPage();
-      await signInAdmin(page, app, PASSWORD);
+      await signIn(page, app, PASSWORD);
       expect(await page.getAttribute('html', 'dir')).toBe('rtl');
       await page.goto(`${app.url}/e/contact/new`);
       expect(await page.locator('main form').textContent()).toContain('نام کامل');
@@ -129,7 +117,7 @@ describe('records in the generated screens', () => {
     // Stored as one calendar date, whatever calendar it was typed in: English shows 10 May 1990.
     const english = await newContext(browser, { locale: 'en' });
     const page = await english.newPage();
-    await signInAdmin(page, app, PASSWORD);
+    await signIn(page, app, PASSWORD);
     for (const url of created) {
       await page.goto(url);
       const details = (await page.locator('dl.fields').textContent()) ?? '';

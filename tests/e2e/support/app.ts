@@ -72,10 +72,29 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Signs in; on the first sign-in of the admin, replaces the one-time password. */
+/** Submits the sign-in form; a submit that did not navigate (a click lost while the page loads) is retried once. */
 export async function signIn(page: Page, app: RunningApp, password: string): Promise<void> {
   await page.goto(`${app.url}/signin`);
-  await page.fill('#email', app.adminEmail);
+  for (let attempt = 1; ; attempt++) {
+    await page.fill('#email', app.adminEmail);
+    await page.fill('#password', password);
+    try {
+      await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 15_000 }), page.click('main button[type=submit]')]);
+      return;
+    } catch (error) {
+      if (attempt >= 2 || (await page.locator('[role=alert]').count()) > 0) throw error;
+      process.stderr.write('sign-in did not navigate; trying once more\n');
+    }
+  }
+}
+
+/** The admin's first sign-in: replaces the one-time password with `password`. */
+export async function setAdminPassword(browser: Browser, app: RunningApp, password: string): Promise<void> {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await signIn(page, app, app.adminPassword);
+  await page.fill('#current', app.adminPassword);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.click('main button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${app.url}/`), page.click('main button[type=submit]')]);
+  await context.close();
 }
