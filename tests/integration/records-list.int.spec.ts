@@ -552,6 +552,14 @@ describe.each(BACKENDS)('listing records on %s', (kind) => {
       expect(must(await listRecords(ctx, company, { filter: { field: 'name', op: 'in', value: [] }, includeTotal: true }))).toEqual({ items: [], nextCursor: null, total: 0 });
     });
 
+    it('includeTotal { upTo } stops counting at the cap and says there are at least that many', async () => {
+      const capped = must(await listRecords(ctx, item, { limit: 5, includeTotal: { upTo: 100 } }));
+      expect(capped).toMatchObject({ total: 100, totalIsAtLeast: true });
+      const exact = must(await listRecords(ctx, item, { limit: 5, includeTotal: { upTo: 1000 } }));
+      expect(exact.total).toBe(ITEM_COUNT);
+      expect(exact.totalIsAtLeast).toBeUndefined();
+    });
+
     it('refuses a tampered or foreign cursor', async () => {
       const sort: SortInput = [{ field: 'due', direction: 'asc' }];
       const first = must(await listRecords(ctx, item, { sort, limit: 10 }));

@@ -75,13 +75,16 @@ export function parseListInput(input: unknown): ListInput {
   if (o.limit !== undefined && typeof o.limit !== 'number') invalid('/limit', 'limit must be a number');
   if (o.cursor !== undefined && o.cursor !== null && typeof o.cursor !== 'string') invalid('/cursor', 'cursor must be a text');
   if (o.search !== undefined && typeof o.search !== 'string') invalid('/search', 'search must be a text');
-  if (o.includeTotal !== undefined && typeof o.includeTotal !== 'boolean') invalid('/includeTotal', 'includeTotal must be true or false');
+  const total = o.includeTotal;
+  const isCap = (v: unknown): v is { upTo: number } =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { upTo?: unknown }).upTo === 'number' && Number.isInteger((v as { upTo: number }).upTo);
+  if (total !== undefined && typeof total !== 'boolean' && !isCap(total)) invalid('/includeTotal', 'includeTotal must be true, false or { "upTo": <whole number> }');
   return {
     ...(o.filter !== undefined ? { filter: o.filter as FilterNode } : {}),
     ...(sort ? { sort } : {}),
     ...(o.limit !== undefined ? { limit: o.limit as number } : {}),
     ...(typeof o.cursor === 'string' ? { cursor: o.cursor } : {}),
     ...(o.search !== undefined ? { search: o.search as string } : {}),
-    ...(o.includeTotal !== undefined ? { includeTotal: o.includeTotal as boolean } : {}),
+    ...(total !== undefined ? { includeTotal: total as boolean | { upTo: number } } : {}),
   };
 }

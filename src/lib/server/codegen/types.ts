@@ -68,12 +68,13 @@ export interface ListInput<F extends string> {
   limit?: number;
   cursor?: string | null;
   search?: string;
-  includeTotal?: boolean;
+  includeTotal?: boolean | { upTo: number };
 }
 export interface ListOutput<R> {
   items: R[];
   nextCursor: string | null;
   total?: number;
+  totalIsAtLeast?: boolean;
 }
 type Query<I, O> = TRPCQueryProcedure<{ input: I; output: O; meta: object }>;
 type Mutation<I, O> = TRPCMutationProcedure<{ input: I; output: O; meta: object }>;

@@ -34,7 +34,11 @@ export interface ListInput {
   readonly limit?: number;
   readonly cursor?: string | null;
   readonly search?: string;
-  readonly includeTotal?: boolean;
+  /**
+   * Count the matching records too: `true` counts them all; `{ upTo: n }` stops counting after n
+   * (a list page showing "10,000+" need not scan a million rows), and says so with `totalIsAtLeast`.
+   */
+  readonly includeTotal?: boolean | { readonly upTo: number };
 }
 
 interface Target {

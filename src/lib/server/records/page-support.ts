@@ -18,7 +18,7 @@ export function titleOf(entity: EntityModel, record: RecordOutput): string {
 
 /** The procedures of `entities.<name>`, as the server-side caller exposes them. */
 export interface EntityCaller {
-  list(input: unknown): Promise<{ items: RecordOutput[]; nextCursor: string | null; total?: number }>;
+  list(input: unknown): Promise<{ items: RecordOutput[]; nextCursor: string | null; total?: number; totalIsAtLeast?: boolean }>;
   get(input: { id: string }): Promise<RecordOutput>;
   history(input: { id: string }): Promise<HistoryEntry[]>;
   create(input: unknown): Promise<RecordOutput>;

@@ -369,6 +369,8 @@ export interface ListOutput {
   readonly items: readonly RecordOutput[];
   readonly nextCursor: string | null;
   readonly total?: number;
+  /** The count stopped at `total`: there are at least that many. */
+  readonly totalIsAtLeast?: boolean;
 }
 
 export async function listRecords(ctx: RecordContext, entity: EntityModel, input: ListInput): Promise<RecordResult<ListOutput>> {
@@ -394,6 +396,12 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
     const nextCursor = result.rows.length > limit && last ? encodeCursor(sort.map((s) => cursorValue(last[s.column]))) : null;
     const items = rows.map((r) => rowToRecord(entity, r));
     if (!input.includeTotal) return ok({ items, nextCursor });
+    if (typeof input.includeTotal === 'object') {
+      const cap = Math.min(Math.max(Math.trunc(input.includeTotal.upTo), 1), 1_000_000);
+      const capped = await sql<{ n: string | number }>`select count(*) as n from (select 1 from ${dataTable(entity)} ${where} limit ${cap + 1}) x`.execute(ctx.db);
+      const n = Number(capped.rows[0]?.n ?? 0);
+      return ok(n > cap ? { items, nextCursor, total: cap, totalIsAtLeast: true } : { items, nextCursor, total: n });
+    }
     const counted = await sql<{ n: string | number }>`select count(*) as n from ${dataTable(entity)} ${where}`.execute(ctx.db);
     return ok({ items, nextCursor, total: Number(counted.rows[0]?.n ?? 0) });
   } catch (error) {

@@ -14,7 +14,7 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
   const entity = entityFromUrl(locals.runtime.current().model, params.entity);
   const state = readListParams(url.searchParams);
   const caller = entityCaller(locals.runtime, user, entity.name);
-  let page: { items: RecordOutput[]; nextCursor: string | null; total?: number } = { items: [], nextCursor: null };
+  let page: { items: RecordOutput[]; nextCursor: string | null; total?: number; totalIsAtLeast?: boolean } = { items: [], nextCursor: null };
   let problem: string | null = null;
   try {
     const filter = filterOf(entity, state);
@@ -24,7 +24,8 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
       ...(state.search ? { search: state.search } : {}),
       ...(state.cursor ? { cursor: state.cursor } : {}),
       limit: PAGE_SIZE,
-      includeTotal: !state.cursor,
+      // Counting stops at 10,000 (shown as "10,000+"): a first page must not scan a million rows.
+      ...(state.cursor ? {} : { includeTotal: { upTo: 10_000 } }),
     });
   } catch (error) {
     if (!(error instanceof TRPCError) || error.code === 'INTERNAL_SERVER_ERROR') throw error;
@@ -37,6 +38,7 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
     items: page.items,
     nextCursor: page.nextCursor,
     total: page.total ?? null,
+    totalIsAtLeast: page.totalIsAtLeast === true,
     titles: await relationTitles(locals.runtime, user, entity, page.items),
     error: problem,
   };
