@@ -1,7 +1,9 @@
 /** The platform's own migrations, in order. Add a file and list it here. */
 import type { Migration } from 'kysely';
 import * as systemTables from './0001-system-tables.ts';
+import * as savedViews from './0002-saved-views.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-system-tables': systemTables,
+  '0002-saved-views': savedViews,
 };

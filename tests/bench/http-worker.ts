@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { contactInput, copyId } from './data.ts';
 import { runLoops, spread, type LoopResult } from './loops.ts';
 
-export type HttpJobKind = 'create' | 'get' | 'list';
+export type HttpJobKind = 'create' | 'get' | 'list' | 'path';
 
 export interface HttpJob {
   readonly kind: HttpJobKind;
@@ -24,6 +24,10 @@ export interface HttpJob {
   readonly series: string;
   /** list: the `input` of entities.contact.list. */
   readonly listInput: unknown;
+  /** path: the path (and query) fetched with GET, e.g. a page of the web app. */
+  readonly path?: string;
+  /** path: the request headers (e.g. the session cookie); the bearer token is not sent. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type WorkerReply = { readonly ok: true; readonly result: LoopResult } | { readonly ok: false; readonly message: string };
@@ -36,7 +40,7 @@ async function main(job: HttpJob): Promise<LoopResult> {
 
   const send = (method: 'GET' | 'POST', path: string, body: string | null): Promise<void> =>
     new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { authorization };
+      const headers: http.OutgoingHttpHeaders = job.kind === 'path' ? { ...job.headers } : { authorization };
       if (body !== null) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(body);
@@ -65,6 +69,8 @@ async function main(job: HttpJob): Promise<LoopResult> {
       }
       case 'list':
         return send('GET', listPath, null);
+      case 'path':
+        return send('GET', job.path ?? '/', null);
     }
   };
   try {

@@ -4,6 +4,9 @@
  *   BENCH_ROWS=20000 BENCH_SECONDS=3 npm run bench      # quick
  *   npm run bench > bench.md                             # 1,000,000 rows, 10 s per HTTP phase
  *
+ * The web app is measured from SvelteKit's build (build/): it is built first when missing or older
+ * than its sources; BENCH_BUILD=0 uses build/ as it is, BENCH_BUILD=1 always builds.
+ *
  * Progress goes to stderr, the markdown table to stdout. A fresh PostgreSQL database is created
  * (tests/support/databases.ts) and dropped at the end, also on failure or Ctrl-C.
  */
@@ -29,9 +32,12 @@ import { createToken } from '../../src/lib/server/auth/tokens.ts';
 import { bulkCreate, type RecordContext } from '../../src/lib/server/records/record-service.ts';
 import { openDatabase } from '../../src/lib/server/db/database.ts';
 import { findEntity, type EntityModel, type JsonValue } from '../../src/lib/model/types.ts';
+import { RUNTIME_KEY } from '../../src/lib/server/runtime-global.ts';
+import { SESSION_COOKIE } from '../../src/lib/server/session.ts';
 import { contact, contactEntity, contactInput, copyCreatedAt, copyId, copyLine, ROW_COLUMNS, rowValues, searchText, STAGES, useSearchWhitespace, type Contact, type RowValue } from './data.ts';
 import { runLoops, spread, summarise, type LoopResult, type Summary } from './loops.ts';
 import type { HttpJob, HttpJobKind, WorkerReply } from './http-worker.ts';
+import { bodyRows, ensureBuild, linkedIds, loadWebApp, measurePageScripts, traceStatements, type BuildMode, type PageScripts, type WebApp } from './ui.ts';
 
 // ---- configuration ---------------------------------------------------------------------------
 
@@ -65,6 +71,33 @@ const LIST_SQL = 'select * from data.contact where stage = $1 order by full_name
 const LIST_PARAMS = ['customer', LIST_INPUT.limit + 1];
 const GET_SQL = 'select * from data.contact where id = $1';
 
+const BUILD_MODE: BuildMode = process.env.BENCH_BUILD === '0' ? 'never' : process.env.BENCH_BUILD === '1' ? 'always' : 'auto';
+/** The list page's page size (src/routes/e/[entity]/+page.server.ts). */
+const PAGE_SIZE = 50;
+const UI_CONCURRENCY = [1, 4] as const;
+/** The list page's aim: p95 under this, at every UI_CONCURRENCY. */
+const PAGE_P95_AIM_MS = 50;
+const LIST_JS_AIM_KB = 150;
+/** Sequential page requests whose SQL statements are timed, per view. */
+const TRACED_REQUESTS = 20;
+/** The list page's two views, each with the same list through the API and in raw SQL. */
+const UI_VIEWS = [
+  {
+    label: '/e/contact (default sort)',
+    path: '/e/contact',
+    input: { limit: PAGE_SIZE },
+    sql: 'select * from data.contact order by full_name asc, id asc limit $1',
+    params: [PAGE_SIZE + 1] as unknown[],
+  },
+  {
+    label: '/e/contact?ff=stage&fo=eq&fv=customer&sort=full_name:asc',
+    path: '/e/contact?ff=stage&fo=eq&fv=customer&sort=full_name:asc',
+    input: LIST_INPUT,
+    sql: LIST_SQL,
+    params: LIST_PARAMS as unknown[],
+  },
+] as const;
+
 // ---- output ----------------------------------------------------------------------------------
 
 const started = performance.now();
@@ -75,6 +108,7 @@ function log(message: string): void {
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const rate = (n: number, unit: string) => `${int.format(n)} ${unit}/s`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (n: number) => (Number.isNaN(n) ? 'n/a' : n >= 100 ? `${int.format(n)} ms` : `${n.toFixed(n >= 10 ? 1 : 2)} ms`);
 const times = (a: number, b: number) => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
 
@@ -232,6 +266,41 @@ function describe(label: string, s: Summary, unit: string): string {
   return `${label}: ${rate(s.perSecond, unit)}, p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)} (${int.format(s.count)} samples)`;
 }
 
+interface HttpServer {
+  readonly port: number;
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** As `peyvand serve`: /trpc to the API, everything else to the web app (when given). */
+async function startHttpServer(runtime: Runtime, web: WebApp | null): Promise<HttpServer> {
+  const server: Server = createServer((req, res) => {
+    if ((req.url ?? '/').startsWith(TRPC_PREFIX)) {
+      handleTrpcNode(runtime, req, res).catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (web) {
+      web.serve(req, res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -248,6 +317,11 @@ function entityOf(runtime: Runtime, name: string): EntityModel {
 
 async function main(): Promise<void> {
   log(`BENCH_ROWS=${int.format(ROWS)} BENCH_SECONDS=${SECONDS} (bulk ${int.format(BULK_ROWS)} rows, concurrency ${CONCURRENCY}, warm-up ${WARMUP_MS} ms)`);
+  const build = ensureBuild(BUILD_MODE, log);
+  notes.push(
+    `Web app: build/ of ${build.builtAt.toISOString()}` +
+      (build.rebuilt ? ` (built by this run: ${build.rebuilt})` : build.newerSources.length > 0 ? `, **older than ${build.newerSources.length} source files** (BENCH_BUILD=0): ${build.newerSources.slice(0, 5).join(', ')}` : ', up to date with src/'),
+  );
   const created = await createPostgresDatabase('peyvand_bench');
   cleanups.push(async () => {
     log('dropping the benchmark database');
@@ -257,7 +331,10 @@ async function main(): Promise<void> {
 
   // -- schema, user, token
   const runtime = await startRuntime({ url: created.url });
+  // As `peyvand serve`: the web app's hooks take this runtime instead of starting their own.
+  (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
   const stopRuntime = async () => {
+    delete (globalThis as Record<symbol, unknown>)[RUNTIME_KEY];
     await runtime.close();
   };
   cleanups.push(stopRuntime);
@@ -303,6 +380,10 @@ async function main(): Promise<void> {
   const wrong = mismatched.rows[0];
   if (wrong) throw new Error(`COPY rows: ${wrong.n} of the first 20,000 have a _search other than peyvand.search_text's, e.g. ${JSON.stringify(wrong.stored)} instead of ${JSON.stringify(wrong.expected)}`);
   row(`Fill: COPY ${int.format(ROWS)} rows (pg-copy-streams)`, '—', rate(copyRate, 'rows'), '—', `${ms(copyMs)}; baseline for all writes; then vacuum analyze ${ms(vacuumMs)}`);
+
+  // -- the web app, while data.contact holds exactly the ROWS COPY rows
+  const web = await loadWebApp();
+  await uiPhase(runtime, pool, web, actorId, token);
 
   // -- bulk writes
   log(`bulkCreate ${int.format(BULK_ROWS)} rows in batches of ${BATCH}`);
@@ -384,25 +465,10 @@ async function main(): Promise<void> {
   aim('bulkCreate ≥ 10,000 rows/s', bulkRate >= 10_000, rate(bulkRate, 'rows'));
 
   // -- HTTP
-  const server: Server = createServer((req, res) => {
-    if ((req.url ?? '/').startsWith(TRPC_PREFIX)) {
-      handleTrpcNode(runtime, req, res).catch((error: unknown) => {
-        console.error(error);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const stopServer = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  const httpServer = await startHttpServer(runtime, web);
+  const stopServer = httpServer.stop;
   cleanups.push(stopServer);
-  const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  const { port, base } = httpServer;
   log(`HTTP server on ${base}`);
   await sanityCheck(base, token, pool);
 

@@ -56,6 +56,16 @@ describe('records in the generated screens', () => {
     expect(rows[0]).toContain('Nima Tehrani');
     await screenshot(page, 'contact-list-filtered-en');
 
+    // Save the filtered list as a view; it comes back from the views menu.
+    await page.click('.views details summary');
+    await page.fill('.save-view input[name=name]', 'Nima leads');
+    await Promise.all([page.waitForURL(/ff=full_name/), page.click('.save-view button[type=submit]')]);
+    await page.goto(`${app.url}/e/contact`);
+    expect(await page.locator('table.records tbody tr').count()).toBeGreaterThan(1);
+    await page.click('.views details summary');
+    await Promise.all([page.waitForURL(/ff=full_name/), page.click('.views a:has-text("Nima leads")')]);
+    expect(await page.locator('table.records tbody tr').count()).toBe(1);
+
     await page.goto(`${recordUrl}/edit`);
     await page.fill('[name=job_title]', 'Buyer');
     await Promise.all([page.waitForURL(recordUrl), page.click('main form button[type=submit]')]);

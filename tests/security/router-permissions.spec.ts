@@ -114,12 +114,12 @@ describe('router permissions (b2b-sales)', () => {
   it('has the procedures the model implies, for every entity', () => {
     const paths = procedures(router).map(([path]) => path);
     for (const e of ['company', 'contact', 'deal']) {
-      for (const action of ['list', 'get', 'history', 'create', 'bulkCreate', 'update', 'delete']) expect(paths).toContain(`entities.${e}.${action}`);
+      for (const action of ['list', 'get', 'history', 'views', 'saveView', 'deleteView', 'create', 'bulkCreate', 'update', 'delete']) expect(paths).toContain(`entities.${e}.${action}`);
     }
     const statics = ['auth.signIn', 'auth.me', 'auth.changePassword', 'auth.createToken', 'auth.listTokens', 'auth.revokeToken', 'meta.model', 'meta.versions'];
     const admin = ['admin.entities.get', 'admin.entities.plan', 'admin.entities.applyChange', 'admin.entities.remove'];
     for (const path of [...statics, ...admin]) expect(paths).toContain(path);
-    expect(paths).toHaveLength(3 * 7 + statics.length + admin.length);
+    expect(paths).toHaveLength(3 * 10 + statics.length + admin.length);
   });
 
   it('every procedure declares a permission, and record procedures name their entity and action', () => {
@@ -127,6 +127,9 @@ describe('router permissions (b2b-sales)', () => {
       list: 'record.read',
       get: 'record.read',
       history: 'record.read',
+      views: 'record.read',
+      saveView: 'record.read',
+      deleteView: 'record.read',
       create: 'record.create',
       bulkCreate: 'record.create',
       update: 'record.update',

@@ -2,8 +2,9 @@
 import type { EntityModel } from '../../model/types.ts';
 import { bulkCreate, createRecord, deleteRecord, getRecord, listRecords, recordHistory, updateRecord, type RecordContext } from '../records/record-service.ts';
 import { unwrap } from './errors.ts';
-import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseRecordInput, parseUpdateInput } from './input.ts';
-import { procedure, router, type ApiContext } from './trpc.ts';
+import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseRecordInput, parseSaveViewInput, parseUpdateInput } from './input.ts';
+import { procedure, requireUser, router, type ApiContext } from './trpc.ts';
+import { deleteView, listViews, saveView } from '../records/saved-views.ts';
 
 function recordContext(ctx: ApiContext): RecordContext {
   return { db: ctx.runtime.database.db, actorId: ctx.user?.id ?? null };
@@ -25,6 +26,13 @@ export function entityRouter(entity: EntityModel) {
         unwrap(await getRecord(recordContext(ctx), entity, input.id));
         return unwrap(await recordHistory(recordContext(ctx), entity, input.id));
       }),
+    views: procedure({ action: 'record.read', entity: name }).query(async ({ ctx }) => listViews(ctx.runtime.database.db, requireUser(ctx).id, name)),
+    saveView: procedure({ action: 'record.read', entity: name })
+      .input(parseSaveViewInput)
+      .mutation(async ({ ctx, input }) => unwrap(await saveView(ctx.runtime.database.db, requireUser(ctx).id, { ...input, entity: name }))),
+    deleteView: procedure({ action: 'record.read', entity: name })
+      .input(parseIdInput)
+      .mutation(async ({ ctx, input }) => unwrap(await deleteView(ctx.runtime.database.db, requireUser(ctx).id, input.id))),
     create: procedure({ action: 'record.create', entity: name })
       .input(parseRecordInput)
       .mutation(async ({ ctx, input }) => unwrap(await createRecord(recordContext(ctx), entity, input))),

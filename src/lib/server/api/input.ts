@@ -88,3 +88,12 @@ export function parseListInput(input: unknown): ListInput {
     ...(total !== undefined ? { includeTotal: total as boolean | { upTo: number } } : {}),
   };
 }
+
+export function parseSaveViewInput(input: unknown): { name: string; query: string; shared: boolean } {
+  const o = object(input, 'input');
+  only(o, ['name', 'query', 'shared']);
+  if (typeof o.name !== 'string') invalid('/name', 'name must be a text');
+  if (typeof o.query !== 'string') invalid('/query', 'query must be the list URL query, e.g. "sort=name:asc"');
+  if (o.shared !== undefined && typeof o.shared !== 'boolean') invalid('/shared', 'shared must be true or false');
+  return { name: o.name, query: o.query, shared: o.shared === true };
+}

@@ -59,7 +59,19 @@ export interface OutboxTable {
   dispatched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+export interface SavedViewsTable {
+  id: string;
+  entity: string;
+  owner_id: string;
+  name: string;
+  /** The list's URL query (filters, sort, columns, search), without a cursor. */
+  query: string;
+  shared: boolean;
+  created_at: Timestamp;
+}
+
 export interface SystemTables {
+  'peyvand.saved_views': SavedViewsTable;
   'peyvand.users': UsersTable;
   'peyvand.api_tokens': ApiTokensTable;
   'peyvand.model_versions': ModelVersionsTable;

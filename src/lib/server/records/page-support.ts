@@ -4,6 +4,7 @@ import type { EntityModel, Model } from '../../model/types.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AuthUser } from '../auth/permissions.ts';
 import type { HistoryEntry, RecordOutput } from './record-service.ts';
+import type { SavedView } from './saved-views.ts';
 
 export function entityFromUrl(model: Model, name: string): EntityModel {
   const entity = model.entities.find((e) => e.name === name);
@@ -21,6 +22,9 @@ export interface EntityCaller {
   list(input: unknown): Promise<{ items: RecordOutput[]; nextCursor: string | null; total?: number; totalIsAtLeast?: boolean }>;
   get(input: { id: string }): Promise<RecordOutput>;
   history(input: { id: string }): Promise<HistoryEntry[]>;
+  views(): Promise<SavedView[]>;
+  saveView(input: { name: string; query: string; shared: boolean }): Promise<SavedView>;
+  deleteView(input: { id: string }): Promise<{ id: string }>;
   create(input: unknown): Promise<RecordOutput>;
   update(input: { id: string; version: number; values: unknown }): Promise<RecordOutput>;
   delete(input: { id: string; version?: number }): Promise<{ id: string }>;

@@ -1,4 +1,4 @@
-import { fail } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl, relationTitles } from '$lib/server/records/page-support.ts';
@@ -40,11 +40,41 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
     total: page.total ?? null,
     totalIsAtLeast: page.totalIsAtLeast === true,
     titles: await relationTitles(locals.runtime, user, entity, page.items),
+    views: await caller.views(),
     error: problem,
   };
 };
 
 export const actions: Actions = {
+  /** Saves the list as it is shown now (filters, sort, columns, search) under a name. */
+  saveView: async ({ request, params, locals }) => {
+    const user = locals.user;
+    if (!user) return fail(401, { viewError: 'sign in' });
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const form = await request.formData();
+    try {
+      await entityCaller(locals.runtime, user, entity.name).saveView({ name: String(form.get('name') ?? ''), query: String(form.get('query') ?? ''), shared: form.get('shared') === 'on' });
+    } catch (error) {
+      if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return fail(400, { viewError: error.message });
+      throw error;
+    }
+    // Back to the list as it was, now with the view in the menu.
+    const query = String(form.get('query') ?? '');
+    redirect(303, `/e/${entity.name}${query ? `?${query}` : ''}`);
+  },
+  deleteView: async ({ request, params, locals }) => {
+    const user = locals.user;
+    if (!user) return fail(401, { viewError: 'sign in' });
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const form = await request.formData();
+    try {
+      await entityCaller(locals.runtime, user, entity.name).deleteView({ id: String(form.get('id') ?? '') });
+    } catch (error) {
+      if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return fail(400, { viewError: error.message });
+      throw error;
+    }
+    redirect(303, `/e/${entity.name}`);
+  },
   /** Bulk actions on the selected rows: delete, or set one field to one value. */
   bulk: async ({ request, params, locals }) => {
     const user = locals.user;
