@@ -632,6 +632,161 @@ async function sanityCheck(base: string, token: string, pool: pg.Pool): Promise<
   log('sanity checks passed (get matches the generated row, list matches the raw SQL)');
 }
 
+/**
+ * The generated UI while data.contact holds the ROWS COPY rows: the list page rendered on the server
+ * (two views, × 1 and × 4) beside the same list through the API and in raw SQL, with the SQL a page
+ * request runs; then the JavaScript the list and the record form pages load.
+ */
+async function uiPhase(runtime: Runtime, pool: pg.Pool, web: WebApp, actorId: string, apiToken: string): Promise<void> {
+  const { token: session } = await createToken(runtime.database.db, { userId: actorId, name: 'bench session', kind: 'session' });
+  const cookie = { cookie: `${SESSION_COOKIE}=${session}` };
+  const bearer = { authorization: `Bearer ${apiToken}` };
+  const server = await startHttpServer(runtime, web);
+  cleanups.push(server.stop);
+  log(`HTTP server with the web app on ${server.base}`);
+  const apiPath = (input: unknown) => `/trpc/entities.contact.list?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const getPage = async (path: string, headers: Record<string, string>): Promise<string> => {
+    const response = await fetch(`${server.base}${path}`, { headers, redirect: 'manual' });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}${response.headers.get('location') ? ` → ${response.headers.get('location') ?? ''}` : ''} ${text.slice(0, 300)}`);
+    return text;
+  };
+  const pathJob = (path: string, headers: Record<string, string>, concurrency: number): HttpJob => ({
+    kind: 'path',
+    host: '127.0.0.1',
+    port: server.port,
+    token: '',
+    concurrency,
+    warmupMs: WARMUP_MS,
+    measureMs: MEASURE_MS,
+    maxCount: MAX_OPS,
+    idSpace: ROWS,
+    series: '',
+    listInput: null,
+    path,
+    headers,
+  });
+
+  try {
+    // -- what the page renders: 50 rows, the same records as the API and the raw SQL
+    const htmlSizes: string[] = [];
+    for (const view of UI_VIEWS) {
+      const raw = await pool.query<{ id: string }>(view.sql, view.params);
+      const rawIds = raw.rows.slice(0, PAGE_SIZE).map((r) => r.id);
+      const html = await getPage(view.path, cookie);
+      const rendered = bodyRows(html);
+      if (rendered.length !== PAGE_SIZE) throw new Error(`GET ${view.path} rendered ${rendered.length} rows in <tbody>, expected ${PAGE_SIZE}`);
+      const ids = linkedIds(rendered, 'contact');
+      if (JSON.stringify(ids) !== JSON.stringify(rawIds)) throw new Error(`GET ${view.path}: the rendered rows are not the raw SQL's (first ${ids[0] ?? '?'}, expected ${rawIds[0] ?? '?'})`);
+      const listed = await fetch(`${server.base}${apiPath(view.input)}`, { headers: bearer });
+      const body = (await listed.json()) as { result?: { data?: { items?: { id: string }[] } } };
+      const apiIds = body.result?.data?.items?.map((r) => r.id) ?? [];
+      if (listed.status !== 200 || JSON.stringify(apiIds) !== JSON.stringify(rawIds)) throw new Error(`API list for ${view.path}: HTTP ${listed.status}, ${apiIds.length} items, not the raw SQL's`);
+      htmlSizes.push(`${view.path} ${kb(Buffer.byteLength(html))}`);
+      log(`${view.path}: ${rendered.length} rows rendered (${kb(Buffer.byteLength(html))} of HTML), the same records as the API's and the raw SQL's`);
+    }
+
+    // -- which SQL a page request runs (sequential requests, statements timed at the pg client)
+    for (const view of UI_VIEWS) {
+      for (let i = 0; i < 5; i++) await getPage(view.path, cookie);
+      const tracer = traceStatements();
+      const t0 = performance.now();
+      try {
+        for (let i = 0; i < TRACED_REQUESTS; i++) await getPage(view.path, cookie);
+      } finally {
+        const pageMs = (performance.now() - t0) / TRACED_REQUESTS;
+        const stats = tracer.stop();
+        const sqlMs = stats.reduce((n, st) => n + st.totalMs, 0) / TRACED_REQUESTS;
+        const parts = stats.slice(0, 4).map((st) => {
+          const text = st.sql.length > 110 ? `${st.sql.slice(0, 110)}…` : st.sql;
+          return `${ms(st.totalMs / TRACED_REQUESTS)} \`${text}\`${st.count !== TRACED_REQUESTS ? ` (${st.count}× in ${TRACED_REQUESTS} requests)` : ''}`;
+        });
+        let plan = '';
+        const slowest = stats[0];
+        if (slowest && /^select\b/i.test(slowest.sql)) {
+          const explained = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze) ${slowest.sql}`, slowest.params ? [...slowest.params] : []);
+          const lines = explained.rows.map((r) => r['QUERY PLAN']);
+          const nodes = lines.filter((l, i) => i === 0 || l.includes('->')).map((l) => l.trim().replace(/^-> +/, '').replace(/ +\(cost=[^)]*\)/, ''));
+          const execution = lines.find((l) => l.startsWith('Execution Time')) ?? '';
+          plan = `; its plan: ${nodes.slice(0, 6).join(' / ')} — ${execution}`;
+        }
+        const summary =
+          `GET ${view.path} (× 1, ${TRACED_REQUESTS} requests, statements timed at the pg client): ${ms(pageMs)} a page on average, ` +
+          `of which SQL ${ms(sqlMs)} (${pageMs > 0 ? Math.round((100 * sqlMs) / pageMs) : 0}%); per page: ${parts.join('; ') || 'no statement'}${plan}`;
+        notes.push(summary);
+        log(summary);
+      }
+    }
+
+    // -- latency: the page, the same list through the API, the list SQL
+    for (const view of UI_VIEWS) {
+      const results: { c: number; page: Summary; api: Summary; raw: Summary }[] = [];
+      for (const c of UI_CONCURRENCY) {
+        log(`GET ${view.path} × ${c} for ${SECONDS} s`);
+        const page = summarise(await profiled(`page-${UI_VIEWS.indexOf(view)}-${c}`, () => runHttp(pathJob(view.path, cookie, c))));
+        checkErrors(`page ${view.path} × ${c}`, page);
+        log(describe(`page × ${c}`, page, 'req'));
+        log(`API list (the same list) × ${c} for ${SECONDS} s`);
+        const api = summarise(await runHttp(pathJob(apiPath(view.input), bearer, c)));
+        checkErrors(`API list for ${view.path} × ${c}`, api);
+        log(describe(`API list × ${c}`, api, 'req'));
+        log(`raw list SQL × ${c} for ${SECONDS} s`);
+        const raw = summarise(
+          await runLoops({ concurrency: c, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, maxCount: MAX_OPS }, async () => {
+            const result = await pool.query(view.sql, view.params);
+            if (result.rows.length === 0) throw new Error('raw list: no rows');
+          }),
+        );
+        checkErrors(`raw list for ${view.path} × ${c}`, raw);
+        log(describe(`raw list × ${c}`, raw, 'req'));
+        results.push({ c, page, api, raw });
+      }
+      for (const { c, page, api, raw } of results) {
+        row(`List page ${view.label}: p50 × ${c}`, ms(page.p50), ms(raw.p50), times(page.p50, raw.p50), `API list p50 ${ms(api.p50)}; page ${rate(page.perSecond, 'req')}, API ${rate(api.perSecond, 'req')}`);
+        row(`List page ${view.label}: p95 × ${c}`, ms(page.p95), ms(raw.p95), times(page.p95, raw.p95), `API list p95 ${ms(api.p95)}`);
+      }
+      aim(
+        `list page ${view.label} server render p95 < ${PAGE_P95_AIM_MS} ms (× ${UI_CONCURRENCY.join(' and × ')})`,
+        results.every((r) => r.page.p95 < PAGE_P95_AIM_MS),
+        results.map((r) => `× ${r.c}: p95 ${ms(r.page.p95)} (API ${ms(r.api.p95)}, SQL ${ms(r.raw.p95)})`).join('; '),
+      );
+    }
+    notes.push(
+      `List page: GET with the \`${SESSION_COOKIE}\` cookie of an admin (a session token), served by build/handler.js in this process as \`peyvand serve\` serves it; ` +
+        `its ${PAGE_SIZE} rendered rows were checked against the raw SQL's once. Baseline: the list SQL alone (\`${UI_VIEWS[0].sql}\` / \`${UI_VIEWS[1].sql}\`, no count); ` +
+        `API: GET /trpc/entities.contact.list with limit ${PAGE_SIZE}, no total, bearer token. HTML: ${htmlSizes.join(', ')}.`,
+    );
+
+    // -- JavaScript the pages load
+    const pages: PageScripts[] = [];
+    for (const [path, headers] of [['/signin', {}], ['/e/contact', cookie], ['/e/contact/new', cookie]] as const) {
+      const measured = await measurePageScripts(server.base, path, headers);
+      pages.push(measured);
+      log(`${path}: ${measured.scripts.length} scripts, ${kb(measured.gzip)} gzipped, ${kb(measured.raw)} raw${measured.unlisted > 0 ? ` (${measured.unlisted} not preloaded)` : ''}`);
+      for (const script of measured.scripts) log(`  ${kb(script.gzip).padStart(9)} gz ${kb(script.raw).padStart(9)} raw  ${script.url}  (${script.name})${script.listed ? '' : ' — not preloaded'}`);
+    }
+    const [signin, list, form] = pages as [PageScripts, PageScripts, PageScripts];
+    const largest = (p: PageScripts) =>
+      p.scripts
+        .slice(0, 3)
+        .map((s) => `${s.url.replace(/^\/_app\/immutable\//, '')} (${s.name}) ${kb(s.gzip)} / ${kb(s.raw)}`)
+        .join(', ');
+    const extra = (p: PageScripts) => (p.unlisted > 0 ? `; ${p.unlisted} of them reached only through static imports` : '');
+    row(`JS loaded by the list page /e/contact (${list.scripts.length} scripts), gzip -9`, kb(list.gzip), `${kb(signin.gzip)} (/signin)`, times(list.gzip, signin.gzip), `raw ${kb(list.raw)} (/signin ${kb(signin.raw)}); largest, gzip / raw: ${largest(list)}${extra(list)}`);
+    row(`JS loaded by the form page /e/contact/new (${form.scripts.length} scripts), gzip -9`, kb(form.gzip), `${kb(signin.gzip)} (/signin)`, times(form.gzip, signin.gzip), `raw ${kb(form.raw)}; largest, gzip / raw: ${largest(form)}${extra(form)}; for information (no aim)`);
+    aim(`list page JavaScript < ${LIST_JS_AIM_KB} KB gzipped`, list.gzip < LIST_JS_AIM_KB * 1024, `${kb(list.gzip)} gzipped, ${kb(list.raw)} raw, ${list.scripts.length} scripts`);
+    notes.push(
+      'JS: every script a page names (its modulepreloads — as `<link>` tags or, for pages rendered on request, the `Link` response header — and the `import("…")` URLs of its inline start script), and any static import they lead to, ' +
+        'fetched from the server; gzip = node:zlib gzipSync level 9; KB = 1,024 bytes. Baseline: /signin, signed out (the framework and the root layout). ' +
+        `HTML of the pages measured: /signin ${kb(signin.htmlBytes)} (${kb(signin.htmlGzip)} gz), /e/contact ${kb(list.htmlBytes)} (${kb(list.htmlGzip)} gz), /e/contact/new ${kb(form.htmlBytes)} (${kb(form.htmlGzip)} gz).`,
+    );
+  } finally {
+    await server.stop();
+    const at = cleanups.indexOf(server.stop);
+    if (at >= 0) cleanups.splice(at, 1);
+  }
+}
+
 async function addFieldPhase(url: string, pool: pg.Pool): Promise<void> {
   const before = await pool.query<{ n: string }>('select count(*) as n from data.contact');
   const smallRows = Math.floor(Number(before.rows[0]?.n) / 10);

@@ -121,15 +121,27 @@ export function linkedIds(rows: readonly string[], entity: string): string[] {
 
 // ---- the scripts a page loads --------------------------------------------------------------------
 
-/** `<link rel="modulepreload" href>` and the `import("…")` of SvelteKit's inline start script, as absolute URLs. */
-export function pageScripts(html: string, pageUrl: URL): URL[] {
+/** A script preload: `rel=modulepreload`, or `rel=preload` with `as=script` (kit.output.preloadStrategy). */
+function preloadsScript(params: string): boolean {
+  return /\brel=["']?modulepreload\b/i.test(params) || (/\brel=["']?preload\b/i.test(params) && /\bas=["']?script\b/i.test(params));
+}
+
+/**
+ * The scripts a page names, as absolute URLs: its script preloads — `<link>` tags, and the `Link`
+ * response header, where SvelteKit puts them for pages rendered on request (it writes the tags only
+ * when prerendering) — and the `import("…")` URLs of the inline start script.
+ */
+export function pageScripts(html: string, linkHeader: string | null, pageUrl: URL): URL[] {
   const found = new Map<string, URL>();
   const add = (href: string) => {
     const url = new URL(href.replaceAll('&amp;', '&'), pageUrl);
     found.set(url.href, url);
   };
+  for (const m of (linkHeader ?? '').matchAll(/<([^>]*)>([^,<]*)/g)) {
+    if (m[1] && preloadsScript(m[2] ?? '')) add(m[1]);
+  }
   for (const tag of html.match(/<link\b[^>]*>/g) ?? []) {
-    if (!/\brel=["']?modulepreload\b/.test(tag)) continue;
+    if (!preloadsScript(tag)) continue;
     const href = /\bhref=(?:"([^"]*)"|'([^']*)'|([^\s>]+))/.exec(tag);
     const value = href?.[1] ?? href?.[2] ?? href?.[3];
     if (value) add(value);
@@ -159,7 +171,7 @@ export interface Script {
   readonly name: string;
   readonly raw: number;
   readonly gzip: number;
-  /** Named by the page itself (modulepreload / inline import), not only found as a static import of another script. */
+  /** Named by the page itself (a preload / the inline import()), not only found as a static import of another script. */
   readonly listed: boolean;
 }
 
@@ -197,8 +209,8 @@ export async function measurePageScripts(base: string, path: string, headers: Re
   const page = await fetch(pageUrl, { headers, redirect: 'manual' });
   const html = await page.text();
   if (page.status !== 200) throw new Error(`GET ${path}: HTTP ${page.status} ${html.slice(0, 200)}`);
-  const listed = pageScripts(html, pageUrl);
-  if (listed.length === 0) throw new Error(`GET ${path}: no modulepreload link and no import() in the page — has the page markup changed?`);
+  const listed = pageScripts(html, page.headers.get('link'), pageUrl);
+  if (listed.length === 0) throw new Error(`GET ${path}: no script preload and no import() in the page — has the page markup changed?`);
   const queue: { url: URL; listed: boolean }[] = listed.map((url) => ({ url, listed: true }));
   const seen = new Set(listed.map((u) => u.href));
   const scripts: Script[] = [];

@@ -66,6 +66,13 @@ describe('records in the generated screens', () => {
     await Promise.all([page.waitForURL(/ff=full_name/), page.click('.views a:has-text("Nima leads")')]);
     expect(await page.locator('table.records tbody tr').count()).toBe(1);
 
+    // Columns: move Email to the front.
+    await page.goto(`${app.url}/e/contact`);
+    await page.click('details.columns summary');
+    await page.getByRole('button', { name: 'Move Email up' }).click();
+    await Promise.all([page.waitForURL(/col=email/), page.click('.toolbar button[type=submit]')]);
+    expect((await page.locator('table.records thead th').nth(1).textContent())?.trim()).toBe('Email');
+
     await page.goto(`${recordUrl}/edit`);
     await page.fill('[name=job_title]', 'Buyer');
     await Promise.all([page.waitForURL(recordUrl), page.click('main form button[type=submit]')]);

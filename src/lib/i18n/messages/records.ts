@@ -1,6 +1,8 @@
 /** records area: list views, record pages, history, conflicts. */
 export const records = {
   en: {
+    'list.moveUp': 'Move {name} up',
+    'list.moveDown': 'Move {name} down',
     'views.title': 'Saved views',
     'views.none': 'No saved views yet.',
     'views.shared': 'shared',
@@ -71,6 +73,8 @@ export const records = {
     'conflict.keep': 'Save my choices',
   },
   fa: {
+    'list.moveUp': 'انتقال {name} به بالا',
+    'list.moveDown': 'انتقال {name} به پایین',
     'views.title': 'نماهای ذخیره‌شده',
     'views.none': 'هنوز نمایی ذخیره نشده است.',
     'views.shared': 'اشتراکی',
@@ -141,6 +145,8 @@ export const records = {
     'conflict.keep': 'ذخیرهٔ انتخاب‌های من',
   },
   ar: {
+    'list.moveUp': 'انقل {name} للأعلى',
+    'list.moveDown': 'انقل {name} للأسفل',
     'views.title': 'العروض المحفوظة',
     'views.none': 'لا توجد عروض محفوظة بعد.',
     'views.shared': 'مشترك',
