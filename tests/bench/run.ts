@@ -6,6 +6,7 @@
  *
  * The web app is measured from SvelteKit's build (build/): it is built first when missing or older
  * than its sources; BENCH_BUILD=0 uses build/ as it is, BENCH_BUILD=1 always builds.
+ * BENCH_UI_ONLY=1 stops after the web app's phases.
  *
  * Progress goes to stderr, the markdown table to stdout. A fresh PostgreSQL database is created
  * (tests/support/databases.ts) and dropped at the end, also on failure or Ctrl-C.
@@ -384,6 +385,10 @@ async function main(): Promise<void> {
   // -- the web app, while data.contact holds exactly the ROWS COPY rows
   const web = await loadWebApp();
   await uiPhase(runtime, pool, web, actorId, token);
+  if (process.env.BENCH_UI_ONLY === '1') {
+    notes.push('BENCH_UI_ONLY=1: only the fill and the web app were measured.');
+    return;
+  }
 
   // -- bulk writes
   log(`bulkCreate ${int.format(BULK_ROWS)} rows in batches of ${BATCH}`);

@@ -73,9 +73,11 @@ describe('records in the generated screens', () => {
     await Promise.all([page.waitForURL(/col=email/), page.click('.toolbar button[type=submit]')]);
     expect((await page.locator('table.records thead th').nth(1).textContent())?.trim()).toBe('Email');
 
-    await page.goto(`${recordUrl}/edit`);
+    // Edit in place on the record page.
+    await page.goto(recordUrl);
+    await page.click('main a:has-text("Edit")');
     await page.fill('[name=job_title]', 'Buyer');
-    await Promise.all([page.waitForURL(recordUrl), page.click('main form button[type=submit]')]);
+    await Promise.all([page.waitForURL(recordUrl), page.click('main form.record-form button[type=submit]')]);
     expect(await page.locator('dl.fields').textContent()).toContain('Buyer');
     expect(await page.locator('ol.timeline').textContent()).toContain('Buyer');
     await context.close();
