@@ -67,6 +67,7 @@ export async function applyModel(database: Database, options: ApplyOptions): Pro
       if (database.kind === 'postgres') await sql`set local lock_timeout = '10s'`.execute(trx);
       const current = await loadCurrentModel(trx);
       const trigram = await hasTrigram(trx);
+      const textCollation = await unicodeCollation(trx);
       const steps = planMigration(current.model, options.model, { trigram });
       const base = { fromHash: current.model.hash, toHash: options.model.hash };
       if (current.model.hash === options.model.hash) {
@@ -93,7 +94,7 @@ export async function applyModel(database: Database, options: ApplyOptions): Pro
           continue;
         }
         await options.beforeStep?.(step, index);
-        for (const statement of renderStep(step, { archiveSuffix: `v${current.version + 1}` })) await statement.execute(trx);
+        for (const statement of renderStep(step, { archiveSuffix: `v${current.version + 1}`, textCollation })) await statement.execute(trx);
         outcomes.push({ step, affectedRows: affected, status: options.dryRun ? 'planned' : 'applied', message: null });
       }
 
@@ -120,6 +121,12 @@ async function count(trx: Transaction<SystemTables>, step: SchemaStep): Promise<
   if (!step.check) return 0;
   const result = await renderCheck(step.check.table, step.check.test).execute(trx);
   return Number(result.rows[0]?.n ?? 0);
+}
+
+/** The ICU root collation when the database has ICU (PostgreSQL builds with ICU, and PGlite, do). */
+async function unicodeCollation(db: Kysely<SystemTables>): Promise<string | null> {
+  const result = await sql<{ ok: boolean }>`select exists (select 1 from pg_collation where collname = 'und-x-icu') as ok`.execute(db);
+  return result.rows[0]?.ok === true ? 'und-x-icu' : null;
 }
 
 async function hasTrigram(db: Kysely<SystemTables>): Promise<boolean> {

@@ -68,6 +68,16 @@ describe('renderStep', () => {
     );
   });
 
+  it('gives text fields the Unicode collation when the database has it, and nothing else', () => {
+    const step = stepOf([], [entity('person', { name: TEXT, size: { type: 'integer' } })], 'entity.create');
+    const [create] = renderStep(step, { archiveSuffix: 'v7', textCollation: 'und-x-icu' }).map(compile).map((c) => c.sql);
+    expect(create).toContain('"name" text collate "und-x-icu"');
+    expect(create).toContain('"_search" text,');
+    expect(create).not.toContain('"_search" text collate');
+    expect(create).not.toContain('"size" bigint collate');
+    expect(sqlOf(step)[0]).not.toContain('collate');
+  });
+
   it('adds a nullable column', () => {
     const step = stepOf([entity('company', { name: TEXT })], [entity('company', { name: TEXT, website: TEXT })], 'field.add');
     expect(render(step)).toEqual([{ sql: 'alter table "data"."company" add column "website" text', parameters: [] }]);

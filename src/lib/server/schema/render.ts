@@ -13,6 +13,16 @@ const col = (name: string) => sql.id(name);
 export interface RenderContext {
   /** Appended to archived tables' names so that repeated archives never collide (e.g. `v12`). */
   readonly archiveSuffix: string;
+  /**
+   * Collation of text fields, e.g. `und-x-icu` (Unicode ordering: Persian and Arabic letters sort
+   * where readers expect them, not by code point); absent: the database default.
+   */
+  readonly textCollation?: string | null;
+}
+
+/** `collate "…"` for a field's text column, when the database has the collation. */
+function collation(c: { readonly name: string; readonly sqlType: SqlType }, context: RenderContext | undefined): RawBuilder<unknown> {
+  return c.sqlType === 'text' && c.name !== SEARCH_COLUMN && !SYSTEM_NAMES.has(c.name) && context?.textCollation ? sql` collate ${sql.id(context.textCollation)}` : sql``;
 }
 
 function columnType(type: SqlType): RawBuilder<unknown> {
@@ -24,8 +34,10 @@ function sequenceRef(name: string) {
   return sql.lit(`${DATA_SCHEMA}."${name}"`);
 }
 
-function columnDefinition(c: TableColumn): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`${col(c.name)} ${columnType(c.sqlType)}`];
+const SYSTEM_NAMES = new Set(['id', 'created_at', 'updated_at', 'created_by', 'owner', 'version']);
+
+function columnDefinition(c: TableColumn, context?: RenderContext): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [sql`${col(c.name)} ${columnType(c.sqlType)}${collation(c, context)}`];
   if (c.name === 'id') parts.push(sql`primary key`);
   if (c.name === 'created_at' || c.name === 'updated_at') parts.push(sql`default now()`);
   if (c.name === 'version') parts.push(sql`default 1`);
@@ -49,7 +61,7 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
       return [];
     case 'create-table': {
       const sequences = a.columns.filter((c) => c.autoNumber).map((c) => sql`create sequence ${sql.id(DATA_SCHEMA, c.autoNumber?.sequence ?? '')}`);
-      return [...sequences, sql`create table ${table(a.table)} (${sql.join(a.columns.map(columnDefinition))})`];
+      return [...sequences, sql`create table ${table(a.table)} (${sql.join(a.columns.map((c) => columnDefinition(c, context)))})`];
     }
     case 'rename-table':
       return [sql`alter table ${table(a.from)} rename to ${col(a.to)}`];
@@ -67,7 +79,7 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
       const out: RawBuilder<unknown>[] = [sql`alter table ${table(a.table)} ${sql.join(a.drop.map((c) => sql`drop column ${col(c)}`))}`];
       if (a.dropSequence) out.push(sql`drop sequence if exists ${sql.id(DATA_SCHEMA, a.dropSequence)}`);
       if (a.sequence) out.push(sql`create sequence ${sql.id(DATA_SCHEMA, a.sequence)}`);
-      for (const c of a.add) out.push(sql`alter table ${table(a.table)} add column ${columnDefinition(c)}`);
+      for (const c of a.add) out.push(sql`alter table ${table(a.table)} add column ${columnDefinition(c, context)}`);
       return out;
     }
     case 'add-columns': {
@@ -75,7 +87,7 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
       if (a.sequence) out.push(sql`create sequence ${sql.id(DATA_SCHEMA, a.sequence)}`);
       for (const c of a.columns) {
         const needsUpdate = c.fill !== undefined && c.fill !== null && !isLiteral(c.fill);
-        out.push(sql`alter table ${table(a.table)} add column ${columnDefinition(needsUpdate ? { ...c, notNull: false } : c)}`);
+        out.push(sql`alter table ${table(a.table)} add column ${columnDefinition(needsUpdate ? { ...c, notNull: false } : c, context)}`);
         if (needsUpdate) {
           out.push(sql`update ${table(a.table)} set ${col(c.name)} = ${c.fill}`);
           if (c.notNull) out.push(sql`alter table ${table(a.table)} alter column ${col(c.name)} set not null`);
@@ -103,12 +115,12 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
     case 'convert-columns': {
       const out: RawBuilder<unknown>[] = [];
       if (a.from !== a.to) {
-        out.push(sql`alter table ${table(a.table)} alter column ${col(a.column)} type ${columnType(a.to)} using ${conversion(a.column, a.from, a.to)}`);
+        out.push(sql`alter table ${table(a.table)} alter column ${col(a.column)} type ${columnType(a.to)}${collation({ name: a.toColumn, sqlType: a.to }, context)} using ${conversion(a.column, a.from, a.to)}`);
       }
       if (a.column !== a.toColumn) out.push(sql`alter table ${table(a.table)} rename column ${col(a.column)} to ${col(a.toColumn)}`);
       if (a.drop.length > 0) out.push(sql`alter table ${table(a.table)} ${sql.join(a.drop.map((c) => sql`drop column ${col(c)}`))}`);
       for (const c of a.add) {
-        out.push(sql`alter table ${table(a.table)} add column ${columnDefinition({ ...c, notNull: false })}`);
+        out.push(sql`alter table ${table(a.table)} add column ${columnDefinition({ ...c, notNull: false }, context)}`);
         const value = a.fill?.[c.name];
         if (value !== undefined) out.push(sql`update ${table(a.table)} set ${col(c.name)} = ${value} where ${col(a.toColumn)} is not null`);
       }
