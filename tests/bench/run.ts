@@ -38,7 +38,7 @@ import { SESSION_COOKIE } from '../../src/lib/server/session.ts';
 import { contact, contactEntity, contactInput, copyCreatedAt, copyId, copyLine, ROW_COLUMNS, rowValues, searchText, STAGES, useSearchWhitespace, type Contact, type RowValue } from './data.ts';
 import { runLoops, spread, summarise, type LoopResult, type Summary } from './loops.ts';
 import type { HttpJob, HttpJobKind, WorkerReply } from './http-worker.ts';
-import { bodyRows, ensureBuild, linkedIds, loadWebApp, measurePageScripts, traceStatements, type BuildMode, type PageScripts, type WebApp } from './ui.ts';
+import { bodyRows, ensureBuild, inlineScriptBytes, linkedIds, loadWebApp, measurePageScripts, snapshotBuild, traceStatements, type BuildMode, type PageScripts, type WebApp } from './ui.ts';
 
 // ---- configuration ---------------------------------------------------------------------------
 
@@ -153,6 +153,13 @@ function cleanup(): Promise<void> {
     }
   })();
   return cleaning;
+}
+// A crash (e.g. an unhandled 'error' event) still drops the database.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    log(`${event}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void cleanup().finally(() => process.exit(1));
+  });
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -319,6 +326,9 @@ function entityOf(runtime: Runtime, name: string): EntityModel {
 async function main(): Promise<void> {
   log(`BENCH_ROWS=${int.format(ROWS)} BENCH_SECONDS=${SECONDS} (bulk ${int.format(BULK_ROWS)} rows, concurrency ${CONCURRENCY}, warm-up ${WARMUP_MS} ms)`);
   const build = ensureBuild(BUILD_MODE, log);
+  const snapshot = snapshotBuild();
+  cleanups.push(async () => snapshot.remove());
+  log(`web app: serving a copy of build/ (${snapshot.dir})`);
   notes.push(
     `Web app: build/ of ${build.builtAt.toISOString()}` +
       (build.rebuilt ? ` (built by this run: ${build.rebuilt})` : build.newerSources.length > 0 ? `, **older than ${build.newerSources.length} source files** (BENCH_BUILD=0): ${build.newerSources.slice(0, 5).join(', ')}` : ', up to date with src/'),
@@ -383,7 +393,7 @@ async function main(): Promise<void> {
   row(`Fill: COPY ${int.format(ROWS)} rows (pg-copy-streams)`, '—', rate(copyRate, 'rows'), '—', `${ms(copyMs)}; baseline for all writes; then vacuum analyze ${ms(vacuumMs)}`);
 
   // -- the web app, while data.contact holds exactly the ROWS COPY rows
-  const web = await loadWebApp();
+  const web = await loadWebApp(snapshot.dir);
   await uiPhase(runtime, pool, web, actorId, token);
   if (process.env.BENCH_UI_ONLY === '1') {
     notes.push('BENCH_UI_ONLY=1: only the fill and the web app were measured.');
@@ -687,8 +697,10 @@ async function uiPhase(runtime: Runtime, pool: pg.Pool, web: WebApp, actorId: st
       const body = (await listed.json()) as { result?: { data?: { items?: { id: string }[] } } };
       const apiIds = body.result?.data?.items?.map((r) => r.id) ?? [];
       if (listed.status !== 200 || JSON.stringify(apiIds) !== JSON.stringify(rawIds)) throw new Error(`API list for ${view.path}: HTTP ${listed.status}, ${apiIds.length} items, not the raw SQL's`);
-      htmlSizes.push(`${view.path} ${kb(Buffer.byteLength(html))}`);
-      log(`${view.path}: ${rendered.length} rows rendered (${kb(Buffer.byteLength(html))} of HTML), the same records as the API's and the raw SQL's`);
+      const tbody = rendered.reduce((n, r) => n + Buffer.byteLength(r), 0);
+      const sizes = `${kb(Buffer.byteLength(html))}, of which ${kb(tbody)} the table body and ${kb(inlineScriptBytes(html))} inline script (the data it hydrates from)`;
+      htmlSizes.push(`${view.path} ${sizes}`);
+      log(`${view.path}: ${rendered.length} rows rendered (HTML ${sizes}), the same records as the API's and the raw SQL's`);
     }
 
     // -- which SQL a page request runs (sequential requests, statements timed at the pg client)
@@ -716,7 +728,7 @@ async function uiPhase(runtime: Runtime, pool: pg.Pool, web: WebApp, actorId: st
           plan = `; its plan: ${nodes.slice(0, 6).join(' / ')} — ${execution}`;
         }
         const summary =
-          `GET ${view.path} (× 1, ${TRACED_REQUESTS} requests, statements timed at the pg client): ${ms(pageMs)} a page on average, ` +
+          `GET ${view.path} (× 1, ${TRACED_REQUESTS} requests from this thread, statements timed at the pg client): ${ms(pageMs)} a page on average, ` +
           `of which SQL ${ms(sqlMs)} (${pageMs > 0 ? Math.round((100 * sqlMs) / pageMs) : 0}%); per page: ${parts.join('; ') || 'no statement'}${plan}`;
         notes.push(summary);
         log(summary);

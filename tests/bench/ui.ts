@@ -4,8 +4,9 @@
  * and which SQL statements a page request runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -35,7 +36,7 @@ function newerThan(path: string, since: number, out: string[]): void {
   const stat = statSync(path);
   if (stat.isDirectory()) {
     for (const name of readdirSync(path)) newerThan(join(path, name), since, out);
-  } else if (stat.mtimeMs > since) {
+  } else if (stat.mtimeMs > since && !/\.(spec|test)\.ts$/.test(path)) {
     out.push(relative(ROOT, path));
   }
 }
@@ -68,6 +69,31 @@ export function ensureBuild(mode: BuildMode, log: (message: string) => void): Bu
   return { builtAt: statSync(BUILD_HANDLER).mtime, rebuilt: reason, newerSources: [] };
 }
 
+/** A private copy of build/, so that a rebuild by someone else during the run cannot pull files from under the server. */
+export interface BuildSnapshot {
+  /** The copy's build/ folder. */
+  readonly dir: string;
+  remove(): void;
+}
+
+export function snapshotBuild(): BuildSnapshot {
+  const root = mkdtempSync(join(os.tmpdir(), 'peyvand-bench-web-'));
+  const remove = () => rmSync(root, { recursive: true, force: true });
+  try {
+    const dir = join(root, 'build');
+    cpSync(join(ROOT, 'build'), dir, { recursive: true });
+    // The bundle imports its dependencies by name, and is ES modules: as in the repository.
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+    if (!existsSync(join(dir, 'handler.js'))) throw new Error('no handler.js in the copy');
+    loadChunkNames();
+    return { dir, remove };
+  } catch (error) {
+    remove();
+    throw new Error(`could not copy build/ (is \`npm run build\` running right now?): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 // ---- serving it ----------------------------------------------------------------------------------
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -80,11 +106,11 @@ export interface WebApp {
   serve(req: IncomingMessage, res: ServerResponse): void;
 }
 
-/** SvelteKit's node handler from build/; the runtime must already be under RUNTIME_KEY. */
-export async function loadWebApp(): Promise<WebApp> {
+/** SvelteKit's node handler from a build folder (build/ or its snapshot); the runtime must already be under RUNTIME_KEY. */
+export async function loadWebApp(buildDir: string): Promise<WebApp> {
   const setsOwnProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
   if (setsOwnProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
-  const module = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
+  const module = (await import(pathToFileURL(join(buildDir, 'handler.js')).href)) as { handler: NodeHandler };
   const handler = module.handler;
   return {
     serve(req, res) {
@@ -111,6 +137,13 @@ export function bodyRows(html: string): string[] {
   }
   if (previous >= 0) rows.push(body.slice(previous));
   return rows;
+}
+
+/** Bytes of the inline `<script>` blocks (SvelteKit's start script and the page data it hydrates from). */
+export function inlineScriptBytes(html: string): number {
+  let n = 0;
+  for (const script of html.match(/<script\b[^>]*>[\s\S]*?<\/script>/g) ?? []) if (!/<script\b[^>]*\bsrc=/.test(script)) n += Buffer.byteLength(script);
+  return n;
 }
 
 /** The record ids the rows link to (`/e/<entity>/<uuid>`), in order. */
@@ -187,7 +220,8 @@ export interface PageScripts {
 }
 
 let manifestNames: Map<string, string> | null = null;
-function chunkName(pathname: string): string {
+/** Reads Vite's client manifest (once: snapshotBuild calls it right after copying build/). */
+function loadChunkNames(): Map<string, string> {
   if (!manifestNames) {
     manifestNames = new Map();
     if (existsSync(CLIENT_MANIFEST)) {
@@ -200,7 +234,11 @@ function chunkName(pathname: string): string {
       }
     }
   }
-  return manifestNames.get(pathname) ?? pathname.replace(/^\/_app\/immutable\//, '');
+  return manifestNames;
+}
+
+function chunkName(pathname: string): string {
+  return loadChunkNames().get(pathname) ?? pathname.replace(/^\/_app\/immutable\//, '');
 }
 
 /** Fetches the page, then every script it loads (and their static imports), and sums their sizes. */
