@@ -2,9 +2,9 @@
  * An admin creates an entity with five field types in the designer, reviews the plan, applies it,
  * and a user then works in its generated form and list — without a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newContext, screenshot, setAdminPassword, signIn, startApp, type RunningApp } from './support/app.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { newContext, screenshot, signIn, useApp } from './support/app.ts';
 
 const PASSWORD = 'designer e2e password';
 
@@ -16,23 +16,13 @@ async function press(page: Page, name: string | RegExp): Promise<void> {
 }
 
 describe('the no-code designer', () => {
-  let app: RunningApp;
-  let browser: Browser;
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-    await setAdminPassword(browser, app, PASSWORD);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const env = useApp(PASSWORD);
 
   it('creates an entity with five field types, shows the plan, applies it, and the generated screens work at once', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signIn(page, app, PASSWORD);
-    await page.goto(`${app.url}/admin/entities/new`);
+    await signIn(page, env.app, PASSWORD);
+    await page.goto(`${env.app.url}/admin/entities/new`);
     await page.fill('[name="entity.name"]', 'vendor');
     await page.fill('[name="entity.label.en"]', 'Vendor');
     await page.fill('[name="entity.label.fa"]', 'تأمین‌کننده');
@@ -58,7 +48,7 @@ describe('the no-code designer', () => {
     await page.waitForURL(/\/admin\/entities\/vendor/);
 
     // The new entity is in the navigation and its generated form and list work, without a restart.
-    await page.goto(`${app.url}/e/vendor/new`);
+    await page.goto(`${env.app.url}/e/vendor/new`);
     await page.fill('[name=title]', 'Tehran Paper Co.');
     await page.fill('[name=rating]', '۴');
     await page.fill('[name=since]', '2020/01/31');
@@ -69,7 +59,7 @@ describe('the no-code designer', () => {
     expect(details).toContain('Tehran Paper Co.');
     expect(details).toContain('4');
     expect(details).toContain('2020');
-    await page.goto(`${app.url}/e/vendor`);
+    await page.goto(`${env.app.url}/e/vendor`);
     expect(await page.locator('table.records tbody').textContent()).toContain('Tehran Paper Co.');
     expect(await page.locator('nav.side').textContent()).toContain('Vendor');
     await screenshot(page, 'designer-vendor-list-en');
@@ -77,10 +67,10 @@ describe('the no-code designer', () => {
   });
 
   it('shows the designer right-to-left in Persian', async () => {
-    const context = await newContext(browser, { locale: 'fa' });
+    const context = await newContext(env.browser, { locale: 'fa' });
     const page = await context.newPage();
-    await signIn(page, app, PASSWORD);
-    await page.goto(`${app.url}/admin/entities/contact`);
+    await signIn(page, env.app, PASSWORD);
+    await page.goto(`${env.app.url}/admin/entities/contact`);
     expect(await page.getAttribute('html', 'dir')).toBe('rtl');
     expect(await page.locator('main').textContent()).toContain('نام کامل');
     await screenshot(page, 'designer-entity-fa');

@@ -2,31 +2,20 @@
  * A sales rep's day in the generated screens: create a contact in the generated form, find it with a
  * filter, edit it, meet a conflict — in English and in Persian (right-to-left, Persian date).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, newContext, screenshot, setAdminPassword, signIn, startApp, type RunningApp } from './support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { newContext, screenshot, signIn, useApp } from './support/app.ts';
 
 const PASSWORD = 'records e2e password';
 
 
 describe('records in the generated screens', () => {
-  let app: RunningApp;
-  let browser: Browser;
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-    await setAdminPassword(browser, app, PASSWORD);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const env = useApp(PASSWORD);
 
   it('creates a contact in the form, finds it with a filter, edits it, and sees the change in the history', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signIn(page, app, PASSWORD);
-    await page.goto(`${app.url}/e/contact/new`);
+    await signIn(page, env.app, PASSWORD);
+    await page.goto(`${env.app.url}/e/contact/new`);
     await screenshot(page, 'contact-form-en');
     // The browser-side check names the missing required fields before anything is sent.
     await page.click('main form button[type=submit]');
@@ -44,7 +33,7 @@ describe('records in the generated screens', () => {
     await screenshot(page, 'contact-record-en');
 
     // The filter builder: stage is "Lead" (the default the form applied) and the name starts with "Nima".
-    await page.goto(`${app.url}/e/contact`);
+    await page.goto(`${env.app.url}/e/contact`);
     await page.click('details.filters summary');
     await page.click('text=Add a condition');
     await page.selectOption('.condition select[name=ff]', 'full_name');
@@ -60,14 +49,14 @@ describe('records in the generated screens', () => {
     await page.click('.views details summary');
     await page.fill('.save-view input[name=name]', 'Nima leads');
     await Promise.all([page.waitForURL(/ff=full_name/), page.click('.save-view button[type=submit]')]);
-    await page.goto(`${app.url}/e/contact`);
+    await page.goto(`${env.app.url}/e/contact`);
     expect(await page.locator('table.records tbody tr').count()).toBeGreaterThan(1);
     await page.click('.views details summary');
     await Promise.all([page.waitForURL(/ff=full_name/), page.click('.views a:has-text("Nima leads")')]);
     expect(await page.locator('table.records tbody tr').count()).toBe(1);
 
     // Columns: move Email to the front.
-    await page.goto(`${app.url}/e/contact`);
+    await page.goto(`${env.app.url}/e/contact`);
     await page.click('details.columns summary');
     await page.getByRole('button', { name: 'Move Email up' }).click();
     await Promise.all([page.waitForURL(/col=email/), page.click('.toolbar button[type=submit]')]);
@@ -84,10 +73,10 @@ describe('records in the generated screens', () => {
   });
 
   it('shows a conflict when someone else saved first, and keeps the chosen value', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const first = await context.newPage();
-    await signIn(first, app, PASSWORD);
-    await first.goto(`${app.url}/e/company`);
+    await signIn(first, env.app, PASSWORD);
+    await first.goto(`${env.app.url}/e/company`);
     await Promise.all([first.waitForURL(/\/e\/company\/[0-9a-f-]{36}$/), first.click('table.records tbody tr:first-child a')]);
     const recordUrl = first.url();
     const second = await context.newPage();
@@ -112,11 +101,11 @@ describe('records in the generated screens', () => {
   it('works in Persian: right-to-left, Persian labels and a Persian (Solar Hijri) date, on a phone too', async () => {
     const created: string[] = [];
     for (const phone of [false, true]) {
-      const context = await newContext(browser, { locale: 'fa', phone });
+      const context = await newContext(env.browser, { locale: 'fa', phone });
       const page = await context.newPage();
-      await signIn(page, app, PASSWORD);
+      await signIn(page, env.app, PASSWORD);
       expect(await page.getAttribute('html', 'dir')).toBe('rtl');
-      await page.goto(`${app.url}/e/contact/new`);
+      await page.goto(`${env.app.url}/e/contact/new`);
       expect(await page.locator('main form').textContent()).toContain('نام کامل');
       await page.fill('[name=full_name]', phone ? 'مریم کاظمی' : 'رضا احمدی');
       await page.fill('[name=email]', phone ? 'maryam@example.com' : 'reza@example.com');
@@ -129,14 +118,14 @@ describe('records in the generated screens', () => {
       expect(details).toContain('۱۳۶۹');
       expect(details).toContain('اردیبهشت');
       await screenshot(page, `contact-record-fa${phone ? '-phone' : ''}`);
-      await page.goto(`${app.url}/e/contact`);
+      await page.goto(`${env.app.url}/e/contact`);
       await screenshot(page, `contact-list-fa${phone ? '-phone' : ''}`);
       await context.close();
     }
     // Stored as one calendar date, whatever calendar it was typed in: English shows 10 May 1990.
-    const english = await newContext(browser, { locale: 'en' });
+    const english = await newContext(env.browser, { locale: 'en' });
     const page = await english.newPage();
-    await signIn(page, app, PASSWORD);
+    await signIn(page, env.app, PASSWORD);
     for (const url of created) {
       await page.goto(url);
       const details = (await page.locator('dl.fields').textContent()) ?? '';

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export interface RunningApp {
@@ -97,4 +98,22 @@ export async function setAdminPassword(browser: Browser, app: RunningApp, passwo
   await page.fill('#password', password);
   await Promise.all([page.waitForURL(`${app.url}/`), page.click('main button[type=submit]')]);
   await context.close();
+}
+
+/**
+ * Starts the app and a browser for a test file, with the admin's password already set, and stops both
+ * after it. The returned object's fields are filled once the file's tests start.
+ */
+export function useApp(adminPassword: string): { app: RunningApp; browser: Browser } {
+  const shared = {} as { app: RunningApp; browser: Browser };
+  beforeAll(async () => {
+    shared.app = await startApp();
+    shared.browser = await launchBrowser();
+    await setAdminPassword(shared.browser, shared.app, adminPassword);
+  });
+  afterAll(async () => {
+    await shared.browser?.close();
+    await shared.app?.stop();
+  });
+  return shared;
 }
