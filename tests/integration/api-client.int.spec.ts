@@ -2,12 +2,11 @@
  * The API through @trpc/client, both link kinds: httpLink (one call per request, the fast path)
  * and httpBatchLink (tRPC's own adapter). And the auth cache: a revoked token is refused at once.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
-import { handleTrpcNode, TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
+import { TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
+import { startApiServer, type TestApiServer } from '../support/runtime.ts';
 import { startRuntime, type Runtime } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
 import { createUser } from '../../src/lib/server/auth/users.ts';
@@ -16,7 +15,7 @@ import type { AppRouter } from '../../src/lib/server/api/app-router.ts';
 
 describe.each(BACKENDS)('tRPC client over HTTP on %s', (kind) => {
   let runtime: Runtime;
-  let server: Server;
+  let server: TestApiServer;
   let base: string;
   let dropDatabase: (() => Promise<void>) | null = null;
   let userId: string;
@@ -35,12 +34,11 @@ describe.each(BACKENDS)('tRPC client over HTTP on %s', (kind) => {
     const user = await createUser(runtime.database.db, { email: 'client@example.com', name: 'Client', password: 'a long enough password', isAdmin: false, mustChangePassword: false });
     if (!user.ok) throw new Error('user');
     userId = user.user.id;
-    server = createServer((req, res) => void handleTrpcNode(runtime, req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${TRPC_PREFIX.slice(0, -1)}`;
+    server = await startApiServer(runtime);
+    base = `${server.base}${TRPC_PREFIX.slice(0, -1)}`;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await runtime.close();
     await dropDatabase?.();
   });

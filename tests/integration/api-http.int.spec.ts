@@ -3,12 +3,11 @@
  * against PGlite and PostgreSQL: bearer tokens, the body limit, GET queries, and a model change that
  * goes live without a restart.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.ts';
-import { handleTrpcNode, MAX_BODY_BYTES, TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
+import { MAX_BODY_BYTES } from '../../src/lib/server/api/http.ts';
 import type { Runtime, RuntimeState } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
 import { readPackFolder } from '../../src/lib/server/packs/read-pack.ts';
@@ -20,7 +19,7 @@ import { createUser } from '../../src/lib/server/auth/users.ts';
 import { createToken, revokeToken } from '../../src/lib/server/auth/tokens.ts';
 import type { FieldIssue } from '../../src/lib/records/validate-record.ts';
 import type { JsonValue } from '../../src/lib/model/types.ts';
-import { openTestRuntime } from '../support/runtime.ts';
+import { openTestRuntime, startApiServer, type TestApiServer } from '../support/runtime.ts';
 
 const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
 
@@ -68,11 +67,10 @@ async function b2bWithTaxId() {
 describe.each(BACKENDS)('HTTP API on %s', (kind) => {
   let runtime: Runtime;
   let dispose: () => Promise<void>;
-  let server: Server;
+  let server: TestApiServer;
   let base: string;
   let token: string;
   let userId: string;
-  const serverErrors: unknown[] = [];
 
   beforeAll(async () => {
     ({ runtime, dispose } = await openTestRuntime(kind));
@@ -85,25 +83,14 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
     token = (await createToken(runtime.database.db, { userId, name: 'tests', kind: 'api' })).token;
 
     // As src/cli/serve.ts does it.
-    server = createServer((req, res) => {
-      if ((req.url ?? '/').startsWith(TRPC_PREFIX)) {
-        handleTrpcNode(runtime, req, res).catch((error: unknown) => {
-          serverErrors.push(error);
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-        return;
-      }
-      res.writeHead(404).end('not found');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startApiServer(runtime);
+    base = server.base;
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await dispose();
-    expect(serverErrors).toEqual([]);
+    expect(server.errors).toEqual([]);
   });
 
   function headers(auth: string | null | undefined): Record<string, string> {

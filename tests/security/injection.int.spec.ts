@@ -3,8 +3,6 @@
  * stored verbatim and compared as parameters, names never become SQL, oversized and deeply nested
  * input is refused with a clear error, and nothing is changed by a refused request.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
@@ -12,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.ts';
 import type { Runtime } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
-import { handleTrpcNode, TRPC_PREFIX } from '../../src/lib/server/api/http.ts';
 import { PeyvandApiError } from '../../src/lib/server/api/trpc.ts';
 import { createUser } from '../../src/lib/server/auth/users.ts';
 import { createToken } from '../../src/lib/server/auth/tokens.ts';
@@ -20,7 +17,7 @@ import type { AuthUser } from '../../src/lib/server/auth/permissions.ts';
 import { createRecord, listRecords, updateRecord, type RecordContext } from '../../src/lib/server/records/record-service.ts';
 import { encodeCursor, type FilterNode, type ListInput } from '../../src/lib/server/records/list-query.ts';
 import { findEntity, type EntityModel, type JsonValue } from '../../src/lib/model/types.ts';
-import { openTestRuntime, must, failure } from '../support/runtime.ts';
+import { openTestRuntime, must, failure, startApiServer, type TestApiServer } from '../support/runtime.ts';
 
 const B2B_SALES = fileURLToPath(new URL('../../packs/b2b-sales', import.meta.url));
 
@@ -74,9 +71,8 @@ describe.each(BACKENDS)('hostile input on %s', (kind) => {
   let ctx: RecordContext;
   let user: AuthUser;
   let token: string;
-  let server: Server;
+  let server: TestApiServer;
   let base: string;
-  const serverErrors: unknown[] = [];
 
   beforeAll(async () => {
     ({ runtime, dispose } = await openTestRuntime(kind));
@@ -94,25 +90,14 @@ describe.each(BACKENDS)('hostile input on %s', (kind) => {
     token = (await createToken(runtime.database.db, { userId: user.id, name: 'tests', kind: 'api' })).token;
     ctx = { db: runtime.database.db, actorId: user.id };
 
-    server = createServer((req, res) => {
-      if ((req.url ?? '/').startsWith(TRPC_PREFIX)) {
-        handleTrpcNode(runtime, req, res).catch((error: unknown) => {
-          serverErrors.push(error);
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-        return;
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startApiServer(runtime);
+    base = server.base;
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     await dispose();
-    expect(serverErrors).toEqual([]);
+    expect(server.errors).toEqual([]);
   });
 
   /** The tRPC caller's router for one entity, as the signed-in user. */

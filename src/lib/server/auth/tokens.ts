@@ -12,7 +12,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import type { SystemTables } from '../db/system-tables.ts';
 import type { AuthUser } from './permissions.ts';
-import { toDate } from './to-date.ts';
 
 export type TokenKind = 'api' | 'session';
 
@@ -152,7 +151,7 @@ export async function listTokens(db: Kysely<SystemTables>, userId: string): Prom
     id: row.id,
     name: row.name,
     kind: row.kind,
-    createdAt: toDate(row.created_at),
+    createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,

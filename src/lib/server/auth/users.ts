@@ -12,7 +12,6 @@ import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import type { SystemTables, UserRow } from '../db/system-tables.ts';
 import { generatePassword, getDummyPasswordHash, hashPassword, verifyPassword, type PasswordErrorCode } from './passwords.ts';
 import type { AuthUser } from './permissions.ts';
-import { toDate } from './to-date.ts';
 import { createToken, notifyAuthChange } from './tokens.ts';
 
 export const FIRST_ADMIN_EMAIL = 'admin@peyvand.local';
@@ -72,7 +71,7 @@ function toUser(row: Pick<UserRow, (typeof USER_COLUMNS)[number]>): User {
     name: row.name,
     isAdmin: row.is_admin,
     mustChangePassword: row.must_change_password,
-    createdAt: toDate(row.created_at),
+    createdAt: row.created_at,
     disabledAt: row.disabled_at,
   };
 }

@@ -24,8 +24,6 @@ export interface RecordContext {
 
 export const WRITE_LIMITS = { maxBatch: 1000 } as const;
 
-const SYSTEM_OUTPUT = ['id', 'created_at', 'updated_at', 'created_by', 'owner', 'version'] as const;
-
 type Row = Readonly<Record<string, unknown>>;
 
 function toIso(value: unknown): string | null {
@@ -422,7 +420,6 @@ function cursorValue(value: unknown): string | number | boolean | null {
   return String(value);
 }
 
-export { SYSTEM_OUTPUT };
 
 export interface HistoryEntry {
   readonly at: string;

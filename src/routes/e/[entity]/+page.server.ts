@@ -16,6 +16,9 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
   const caller = entityCaller(locals.runtime, user, entity.name);
   let page: { items: RecordOutput[]; nextCursor: string | null; total?: number; totalIsAtLeast?: boolean } = { items: [], nextCursor: null };
   let problem: string | null = null;
+  // The saved views do not depend on the page: fetch them while the list runs.
+  const views = caller.views();
+  views.catch(() => undefined); // awaited below; this only keeps an early failure of the list from leaving it unhandled
   try {
     const filter = filterOf(entity, state);
     page = await caller.list({
@@ -40,7 +43,7 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
     total: page.total ?? null,
     totalIsAtLeast: page.totalIsAtLeast === true,
     titles: await relationTitles(locals.runtime, user, entity, page.items),
-    views: await caller.views(),
+    views: await views,
     error: problem,
   };
 };

@@ -17,27 +17,27 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     if (cause instanceof TRPCError && cause.code === 'NOT_FOUND') error(404, 'not found');
     throw cause;
   }
-  // Records of other entities that point here (a company's contacts and deals).
-  const incoming = [];
-  for (const other of model.entities) {
-    for (const field of other.fields) {
-      if (field.relation?.entity !== entity.name) continue;
+  // Records of other entities that point here (a company's contacts and deals), fetched together.
+  const links = model.entities.flatMap((other) => other.fields.filter((field) => field.relation?.entity === entity.name).map((field) => ({ other, field })));
+  const incoming = await Promise.all(
+    links.map(async ({ other, field }) => {
       const page = await entityCaller(locals.runtime, user, other.name).list({ filter: { field: field.name, op: 'eq', value: record.id }, limit: 10, includeTotal: true });
-      incoming.push({
+      return {
         entity: { name: other.name, plural: other.pluralLabel },
         field: { name: field.name, label: field.label },
         total: page.total ?? page.items.length,
         items: page.items.map((item) => ({ id: String(item.id), title: titleOf(other, item) })),
-      });
-    }
-  }
+      };
+    }),
+  );
+  const [titles, history] = await Promise.all([relationTitles(locals.runtime, user, entity, [record]), caller.history({ id: params.id })]);
   return {
     entity,
     record,
     title: titleOf(entity, record),
-    titles: await relationTitles(locals.runtime, user, entity, [record]),
+    titles,
     incoming,
-    history: await caller.history({ id: params.id }),
+    history,
   };
 };
 
