@@ -17,9 +17,29 @@ import { afterCursor, compileFilter, compileSearch, compileSort, decodeCursor, e
 export type RecordOutput = Readonly<Record<string, JsonValue>>;
 
 export interface RecordContext {
+  /** The database, or a transaction on it: a write then joins that transaction. */
   readonly db: Kysely<SystemTables>;
   readonly actorId: string | null;
   readonly now?: () => Date;
+  /**
+   * Set when a workflow run makes this write: its events carry the run and a depth one greater,
+   * so that a workflow that changes the record that triggers it stops at the loop limit.
+   */
+  readonly cause?: EventCause;
+}
+
+export interface EventCause {
+  readonly runId: string;
+  readonly depth: number;
+}
+
+/** Runs `work` in a transaction: the caller's, when `db` already is one, or a new one. */
+export function withTransaction<T>(db: Kysely<SystemTables>, work: (trx: Kysely<SystemTables>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+function causeOf(ctx: RecordContext): { cause?: string; depth?: number } {
+  return ctx.cause ? { cause: ctx.cause.runId, depth: ctx.cause.depth } : {};
 }
 
 export const WRITE_LIMITS = { maxBatch: 1000 } as const;
@@ -209,7 +229,7 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
     record_id: r.id,
     changes: Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== null).map(([k, v]) => [k, { old: null, new: v }])),
   }));
-  const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, values: r.values } }));
+  const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, owner: ctx.actorId, values: r.values, ...causeOf(ctx) } }));
   const text = insertStatement(entity, returning, ctx.db);
   const result = await ctx.db.executeQuery<Row>(CompiledQuery.raw(text, [now, ctx.actorId, JSON.stringify(payload), JSON.stringify(audit), JSON.stringify(events)]));
   return [...result.rows];
@@ -285,7 +305,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
   if (!checked.ok) return fail({ code: 'invalid', message: summarise(checked.issues), issues: checked.issues });
   const now = (ctx.now ?? (() => new Date()))().toISOString();
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    return await withTransaction(ctx.db, async (trx) => {
       const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${input.id} for update`.execute(trx);
       const row = found.rows[0];
       if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
@@ -303,7 +323,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       const rowValues = fieldRow(entity, Object.fromEntries(Object.keys(changes).map((k) => [k, checked.values[k] ?? null])));
       const sets: RawBuilder<unknown>[] = Object.entries(rowValues).map(([column, value]) => sql`${sql.id(column)} = ${toParam(value)}`);
       sets.push(sql`version = version + 1`, sql`updated_at = ${now}::timestamptz`, sql`${sql.id(SEARCH_COLUMN)} = peyvand.search_text(${searchSource(entity, merged)})`);
-      const payload = { entity: entity.name, id: input.id, changes };
+      const payload = { entity: entity.name, id: input.id, changes, record: merged, owner: current.owner ?? null, ...causeOf(ctx) };
       const updated = await sql<Row>`
         with u as (
           update ${dataTable(entity)} set ${sql.join(sets)} where id = ${input.id} and version = ${input.version} returning *
@@ -336,7 +356,7 @@ export async function deleteRecord(ctx: RecordContext, entity: EntityModel, inpu
   const id = input.id;
   const now = (ctx.now ?? (() => new Date()))().toISOString();
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    return await withTransaction(ctx.db, async (trx) => {
       const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${id} for update`.execute(trx);
       const row = found.rows[0];
       if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
@@ -351,7 +371,7 @@ export async function deleteRecord(ctx: RecordContext, entity: EntityModel, inpu
           select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, d.id, 'delete', ${JSON.stringify(changes)}::jsonb from d
         ), o as (
           insert into peyvand.outbox (at, topic, entity, record_id, actor_id, payload)
-          select ${now}::timestamptz, 'record.deleted', ${entity.name}, d.id, ${ctx.actorId}::uuid, ${JSON.stringify({ entity: entity.name, id, record: current })}::jsonb from d
+          select ${now}::timestamptz, 'record.deleted', ${entity.name}, d.id, ${ctx.actorId}::uuid, ${JSON.stringify({ entity: entity.name, id, record: current, ...causeOf(ctx) })}::jsonb from d
         )
         select id from d`.execute(trx);
       return ok({ id });
