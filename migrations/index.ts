@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as systemTables from './0001-system-tables.ts';
 import * as savedViews from './0002-saved-views.ts';
+import * as workflows from './0003-workflows.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-system-tables': systemTables,
   '0002-saved-views': savedViews,
+  '0003-workflows': workflows,
 };

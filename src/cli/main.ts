@@ -14,11 +14,12 @@ import { createUser, findUserByEmail } from '../lib/server/auth/users.ts';
 import { createToken } from '../lib/server/auth/tokens.ts';
 import { generatePassword } from '../lib/server/auth/passwords.ts';
 import { formatApplyResult, formatIssues } from './format.ts';
-import { serve } from './serve.ts';
+import { serve, worker } from './serve.ts';
 
 const USAGE = `Usage: peyvand <command>
 
-  serve [--port N] [--host H] [--demo]    web app + API (+ in-process jobs)
+  serve [--port N] [--host H] [--demo]    web app + API (+ in-process jobs when REDIS_URL is unset)
+  worker                                   run workflow jobs from BullMQ (needs REDIS_URL and DATABASE_URL)
   pack validate <dir> [--json]             check a pack without touching the database
   pack plan <dir> [--json]                 show what applying would change (nothing is changed)
   pack apply <dir> [--allow-destructive] [--json]
@@ -27,7 +28,8 @@ const USAGE = `Usage: peyvand <command>
   token create --email E --name N          a bearer token for scripts and integrations
 
 Environment: DATABASE_URL (PostgreSQL; unset: embedded PGlite), PEYVAND_DATA_DIR (default .peyvand),
-PORT, HOST.`;
+PORT, HOST, REDIS_URL (BullMQ), SMTP_URL, PEYVAND_MAIL_FROM, PEYVAND_SMS_URL/_METHOD/_HEADERS/_BODY,
+PEYVAND_HTTP_ALLOW, PEYVAND_TIME_ZONE.`;
 
 class UsageError extends Error {}
 
@@ -131,6 +133,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'worker':
+        return await worker(rest);
       case 'pack':
         return await pack(rest);
       case 'types':
@@ -152,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`peyvand: ${(error as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof DataDirInUseError || (error as { code?: string }).code === 'PACK_READ') {
+    if (error instanceof DataDirInUseError || ['PACK_READ', 'REDIS_POLICY', 'WORKER_CONFIG'].includes((error as { code?: string }).code ?? '')) {
       process.stderr.write(`peyvand: ${(error as Error).message}\n`);
       return 1;
     }

@@ -14,6 +14,7 @@ import { applyPackFolder } from '../lib/server/packs/pack-service.ts';
 import { readSeedData } from '../lib/server/packs/read-pack.ts';
 import { seedData } from '../lib/server/packs/seed.ts';
 import { RUNTIME_KEY } from '../lib/server/runtime-global.ts';
+import { startJobsFromEnv } from '../lib/server/jobs/from-env.ts';
 import { formatApplyResult, formatIssues } from './format.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,6 +66,8 @@ export async function serve(args: string[]): Promise<number> {
   if (values.demo) await installDemo(runtime, log);
   runtime.onModelChange((s) => log(`model version ${s.version} is live (${s.model.entities.length} entities)`));
 
+  const { jobs, describe } = await startJobsFromEnv(runtime, 'serve');
+  log(describe);
   (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
   const web = await loadWebHandler();
   const server = createServer((req, res) => {
@@ -101,6 +104,34 @@ export async function serve(args: string[]): Promise<number> {
   log('shutting down');
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
+  await jobs.close();
   await runtime.close();
+  return 0;
+}
+
+class WorkerConfigError extends Error {
+  readonly code = 'WORKER_CONFIG';
+}
+
+/** `peyvand worker`: executes workflow runs from BullMQ until SIGINT/SIGTERM. */
+export async function worker(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  if (!process.env.REDIS_URL) throw new WorkerConfigError('peyvand worker needs REDIS_URL (BullMQ on Redis); without it, `peyvand serve` runs the jobs in-process');
+  if (!process.env.DATABASE_URL) throw new WorkerConfigError('peyvand worker needs DATABASE_URL (PostgreSQL): the embedded PGlite database belongs to the one `peyvand serve` process');
+  const runtime = await startRuntime({ url: process.env.DATABASE_URL, dataDir: '.peyvand', purpose: 'a Peyvand worker' });
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const { jobs, describe } = await startJobsFromEnv(runtime, 'worker');
+    log(`${describe} (model version ${runtime.current().version})`);
+    runtime.onModelChange((s) => log(`model version ${s.version} is live`));
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    log('shutting down');
+    await jobs.close();
+  } finally {
+    await runtime.close();
+  }
   return 0;
 }

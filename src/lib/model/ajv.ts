@@ -79,7 +79,8 @@ export function createRecordAjv(): Ajv2020 {
 
 /** For pack files: every problem, so a consultant fixes them in one go. */
 export function createPackAjv(): Ajv2020 {
-  return configure(new Ajv2020({ ...common, allErrors: true }));
+  // `discriminator`: a trigger or action reports the problems of its own kind, not of every kind.
+  return configure(new Ajv2020({ ...common, allErrors: true, discriminator: true }));
 }
 
 /** Checks that RE2 accepts a pattern; returns a message when it does not. */

@@ -7,15 +7,19 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { canonicalJson, deepFreeze } from './canonical-json.ts';
 import type { PackIssue, PackModel } from './load-pack.ts';
 import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo } from './types.ts';
+import type { WorkflowModel } from '../rules/types.ts';
 
-export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[]): string {
-  if (packs.length === 0 && entities.length === 0) return EMPTY_MODEL_HASH;
-  return bytesToHex(sha256(utf8ToBytes(canonicalJson({ packs, entities }, 0))));
+export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): string {
+  if (packs.length === 0 && entities.length === 0 && workflows.length === 0) return EMPTY_MODEL_HASH;
+  // Without workflows the hash is what it was before workflows existed, so stored models keep theirs.
+  const content = workflows.length === 0 ? { packs, entities } : { packs, entities, workflows };
+  return bytesToHex(sha256(utf8ToBytes(canonicalJson(content, 0))));
 }
 
-export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[]): Model {
+export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): Model {
   const sortedPacks = [...packs].sort((a, b) => a.name.localeCompare(b.name));
-  return deepFreeze({ packs: sortedPacks, entities: [...entities], hash: modelHash(sortedPacks, entities) });
+  const sortedWorkflows = [...workflows].sort((a, b) => a.name.localeCompare(b.name));
+  return deepFreeze({ packs: sortedPacks, entities: [...entities], workflows: sortedWorkflows, hash: modelHash(sortedPacks, entities, sortedWorkflows) });
 }
 
 export type ComposeResult = { readonly ok: true; readonly model: Model } | { readonly ok: false; readonly issues: readonly PackIssue[] };
@@ -49,9 +53,17 @@ export function composeModel(base: Model, pack: PackModel): ComposeResult {
       }
     }
   }
+  const keptWorkflows = base.workflows.filter((w) => w.pack !== pack.info.name);
+  const ownedWorkflows = pack.workflows.map((w) => ({ ...w, pack: pack.info.name }));
+  for (const workflow of ownedWorkflows) {
+    const clash = keptWorkflows.find((w) => w.name === workflow.name);
+    if (clash) {
+      issues.push({ file: `workflows/${workflow.name}.json`, pointer: '/name', message: `workflow "${clash.name}" already exists and belongs to ${clash.pack ? `pack "${clash.pack}"` : 'the designer'}` });
+    }
+  }
   if (issues.length > 0) return { ok: false, issues };
   const packs = [...base.packs.filter((p) => p.name !== pack.info.name), pack.info];
-  return { ok: true, model: buildModel(packs, all) };
+  return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows]) };
 }
 
 /** Enough of semver ranges for pack requirements: `*`, exact, `^x.y.z`, `~x.y.z`, `>=x.y.z`. */

@@ -13,6 +13,8 @@ import { deepFreeze } from './canonical-json.ts';
 import { identifierProblem } from './identifiers.ts';
 import type { EntityModel, FieldModel, IndexModel, JsonObject, JsonValue, LocalizedText, PackInfo, SortKey } from './types.ts';
 import { FIELD_TYPES, resolveFieldType } from '../fields/registry.ts';
+import { loadWorkflowDocuments } from '../rules/load-workflows.ts';
+import type { WorkflowModel } from '../rules/types.ts';
 
 export interface SourceFile {
   readonly path: string;
@@ -22,6 +24,7 @@ export interface SourceFile {
 export interface PackSource {
   readonly manifest: SourceFile | null;
   readonly entities: readonly SourceFile[];
+  readonly workflows?: readonly SourceFile[];
 }
 
 export interface PackIssue {
@@ -34,6 +37,7 @@ export interface PackIssue {
 export interface PackModel {
   readonly info: PackInfo;
   readonly entities: readonly EntityModel[];
+  readonly workflows: readonly WorkflowModel[];
 }
 
 export type LoadPackResult = { readonly ok: true; readonly pack: PackModel } | { readonly ok: false; readonly issues: readonly PackIssue[] };
@@ -78,8 +82,11 @@ export function loadPack(source: PackSource): LoadPackResult {
     }
   }
 
-  if (issues.length > 0 || !info) return { ok: false, issues };
-  return { ok: true, pack: deepFreeze({ info, entities }) };
+  const loaded = loadWorkflowDocuments(source.workflows ?? [], info?.name ?? null);
+  if (!loaded.ok) issues.push(...loaded.issues);
+
+  if (issues.length > 0 || !info || !loaded.ok) return { ok: false, issues };
+  return { ok: true, pack: deepFreeze({ info, entities, workflows: loaded.workflows }) };
 }
 
 export type LoadEntitiesResult = { readonly ok: true; readonly entities: readonly EntityModel[] } | { readonly ok: false; readonly issues: readonly PackIssue[] };
@@ -138,7 +145,7 @@ function baseName(path: string): string | null {
   return match?.[1] ?? null;
 }
 
-function parseJson(file: SourceFile, report: (f: string, p: string, m: string) => void): unknown {
+export function parseJson(file: SourceFile, report: (f: string, p: string, m: string) => void): unknown {
   if (file.text.length > MAX_FILE_BYTES) {
     report(file.path, '', `the file is larger than ${MAX_FILE_BYTES} bytes`);
     return undefined;
@@ -159,7 +166,7 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
-function checkAgainst(
+export function checkAgainst(
   validate: ValidateFunction,
   data: unknown,
   file: string,
@@ -220,7 +227,7 @@ function simplifyErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return out;
 }
 
-function localized(value: JsonValue | undefined, fallback: string): LocalizedText {
+export function localized(value: JsonValue | undefined, fallback: string): LocalizedText {
   if (typeof value === 'string') return { en: value };
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const out: Record<string, string> = {};

@@ -5,6 +5,7 @@
  * `normalise-pack.ts`; only these cross module boundaries. Nothing here touches I/O.
  */
 import type { FieldTypeName } from '../fields/names.ts';
+import type { WorkflowModel } from '../rules/types.ts';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -118,18 +119,24 @@ export interface PackInfo {
 export interface Model {
   readonly packs: readonly PackInfo[];
   readonly entities: readonly EntityModel[];
-  /** SHA-256 of the canonical JSON of `entities` and `packs`: equal models, equal hashes. */
+  /** Automations: from packs (`workflows/`) and from the designer. */
+  readonly workflows: readonly WorkflowModel[];
+  /** SHA-256 of the canonical JSON of `packs`, `entities` and `workflows`: equal models, equal hashes. */
   readonly hash: string;
 }
 
 export const EMPTY_MODEL_HASH = 'empty';
 
 export function emptyModel(): Model {
-  return { packs: [], entities: [], hash: EMPTY_MODEL_HASH };
+  return { packs: [], entities: [], workflows: [], hash: EMPTY_MODEL_HASH };
 }
 
 export function findEntity(model: Model, name: string): EntityModel | undefined {
   return model.entities.find((e) => e.name === name);
+}
+
+export function findWorkflow(model: Model, name: string): WorkflowModel | undefined {
+  return model.workflows.find((w) => w.name === name);
 }
 
 export function findField(entity: EntityModel, name: string): FieldModel | undefined {

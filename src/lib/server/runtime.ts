@@ -72,6 +72,9 @@ export interface Runtime {
   authenticate(token: string): Promise<AuthUser | null>;
   /** Forgets cached token answers now (this process); other processes learn it by NOTIFY. */
   forgetAuthentications(): void;
+  /** Tells this process's job runner that runs are waiting (a manual run, a retry, a webhook). */
+  wakeJobs(): void;
+  setJobRunner(runner: { wake(): void } | null): void;
   /** Called after each swap (tests and the server log use it). */
   onModelChange(listener: (state: RuntimeState) => void): () => void;
   close(): Promise<void>;
@@ -117,8 +120,13 @@ export async function startRuntime(options: OpenDatabaseOptions & { readonly dat
   const auth = new AuthCache(database);
   await auth.start();
 
+  let jobRunner: { wake(): void } | null = null;
   const runtime: Runtime = {
     database,
+    wakeJobs: () => jobRunner?.wake(),
+    setJobRunner: (runner) => {
+      jobRunner = runner;
+    },
     authenticate: (token) => auth.authenticate(token),
     forgetAuthentications: () => auth.clear(),
     current: () => state,

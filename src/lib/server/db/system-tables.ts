@@ -13,6 +13,8 @@ export interface UsersTable {
   must_change_password: boolean;
   created_at: Timestamp;
   disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** IANA zone for date triggers that use the owner's zone; null: the deployment's default. */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiTokensTable {
@@ -70,7 +72,93 @@ export interface SavedViewsTable {
   created_at: Timestamp;
 }
 
+type NullableTime = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'done' | 'failed' | 'dead';
+
+export interface WorkflowRunsTable {
+  id: string;
+  workflow: string;
+  event_key: string;
+  trigger: string;
+  entity: string | null;
+  record_id: string | null;
+  actor_id: string | null;
+  depth: ColumnType<number, number | undefined, number>;
+  input: Json;
+  status: RunStatus;
+  pc: ColumnType<number, number | undefined, number>;
+  attempt: ColumnType<number, number | undefined, number>;
+  resume_at: NullableTime;
+  lease_until: NullableTime;
+  enqueued_at: NullableTime;
+  error: string | null;
+  created_at: Timestamp;
+  started_at: NullableTime;
+  finished_at: NullableTime;
+}
+
+export type StepStatus = 'ok' | 'error' | 'skipped' | 'waiting';
+
+export interface WorkflowStepsTable {
+  id: Generated<string>;
+  run_id: string;
+  step_id: string;
+  action: string;
+  attempt: number;
+  status: StepStatus;
+  input: ColumnType<unknown, string | null, string | null>;
+  output: ColumnType<unknown, string | null, string | null>;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+}
+
+export interface EffectLedgerTable {
+  key: string;
+  run_id: string;
+  step_id: string;
+  state: 'claimed' | 'done';
+  sends: ColumnType<number, number | undefined, number>;
+  output: ColumnType<unknown, string | null | undefined, string | null>;
+  claimed_at: Timestamp;
+  done_at: NullableTime;
+}
+
+export interface TasksTable {
+  id: string;
+  title: string;
+  notes: string | null;
+  assignee_id: string | null;
+  due_at: NullableTime;
+  entity: string | null;
+  record_id: string | null;
+  workflow: string | null;
+  run_id: string | null;
+  created_at: Timestamp;
+  done_at: NullableTime;
+  done_by: string | null;
+}
+
+export interface RoundRobinTable {
+  workflow: string;
+  step_id: string;
+  position: number;
+}
+
+export interface WorkflowSecretsTable {
+  workflow: string;
+  secret: string;
+  created_at: Timestamp;
+}
+
 export interface SystemTables {
+  'peyvand.workflow_runs': WorkflowRunsTable;
+  'peyvand.workflow_steps': WorkflowStepsTable;
+  'peyvand.effect_ledger': EffectLedgerTable;
+  'peyvand.tasks': TasksTable;
+  'peyvand.round_robin': RoundRobinTable;
+  'peyvand.workflow_secrets': WorkflowSecretsTable;
   'peyvand.saved_views': SavedViewsTable;
   'peyvand.users': UsersTable;
   'peyvand.api_tokens': ApiTokensTable;

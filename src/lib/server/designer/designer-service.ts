@@ -9,6 +9,7 @@
  * An entity made here belongs to no pack (`pack: null`); an edited one keeps its pack.
  */
 import { buildModel } from '../../model/compose-model.ts';
+import { checkWorkflows } from '../rules/check-workflows.ts';
 import { loadEntityDocuments } from '../../model/load-pack.ts';
 import { findEntity, type EntityModel, type JsonObject, type JsonValue, type Model } from '../../model/types.ts';
 import type { Database } from '../db/database.ts';
@@ -83,7 +84,9 @@ export async function removeEntity(
     if (!entity) return notFound(name);
     const links = linksTo(current.model, name, name);
     if (links.length > 0) return inUse(name, links, 'remove');
-    const model = buildModel(current.model.packs, current.model.entities.filter((e) => e !== entity));
+    const users = current.model.workflows.filter((w) => w.entity === name).map((w) => w.name);
+    if (users.length > 0) return { ok: false, error: { code: 'in-use', message: `${name} cannot be removed: workflows ${users.join(', ')} run on it; remove or change them first`, issues: [] } };
+    const model = buildModel(current.model.packs, current.model.entities.filter((e) => e !== entity), current.model.workflows);
     return { ok: true, model, entity: name, touches: new Set([name]) };
   })();
   return run(database, composed, { actorId, dryRun: options.dryRun ?? false, allowDestructive: options.allowDestructive });
@@ -139,7 +142,11 @@ async function composeChange(database: Database, change: EntityChange): Promise<
 
   const owned: EntityModel = { ...entity, pack: existing?.pack ?? null };
   const entities = existing ? current.model.entities.map((e) => (e === existing ? owned : e)) : [...current.model.entities, owned];
-  return { ok: true, model: buildModel(current.model.packs, entities), entity: entity.name, touches: new Set([entity.name, ...(existing ? [existing.name] : [])]) };
+  const model = buildModel(current.model.packs, entities, current.model.workflows);
+  // A change that would break a workflow (a field it uses removed or renamed) is refused, naming it.
+  const broken = checkWorkflows(model);
+  if (broken.length > 0) return invalid(broken.map((i) => ({ pointer: '', field: null, message: `workflow ${i.file.replace(/^workflows\/|\.json$/g, '')}${i.pointer}: ${i.message}` })));
+  return { ok: true, model, entity: entity.name, touches: new Set([entity.name, ...(existing ? [existing.name] : [])]) };
 }
 
 /** Thrown inside the apply transaction (rolling it back) when a step reaches another entity. */

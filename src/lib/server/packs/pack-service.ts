@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { applyModel, type ApplyResult } from '../schema/apply.ts';
 import { loadCurrentModel } from '../schema/model-store.ts';
 import { readPackFolder } from './read-pack.ts';
+import { checkWorkflows } from '../rules/check-workflows.ts';
 
 export type PackCheck = { readonly ok: true; readonly pack: PackModel } | { readonly ok: false; readonly issues: readonly PackIssue[] };
 
@@ -33,6 +34,9 @@ export async function applyPack(
   const current = await loadCurrentModel(database.db);
   const composed = composeModel(current.model, pack);
   if (!composed.ok) return { ok: false, issues: composed.issues };
+  // Every workflow must still be runnable: the pack's own, and others' that use its entities.
+  const workflowIssues = checkWorkflows(composed.model);
+  if (workflowIssues.length > 0) return { ok: false, issues: workflowIssues };
   const result = await applyModel(database, {
     model: composed.model,
     source: `pack ${pack.info.name}@${pack.info.version}`,

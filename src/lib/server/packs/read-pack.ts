@@ -38,6 +38,7 @@ export async function readPackFolder(dir: string): Promise<PackSource> {
   return {
     manifest: await readIfExists(join(dir, 'pack.json'), dir),
     entities: await jsonFiles(join(dir, 'entities'), dir),
+    workflows: await jsonFiles(join(dir, 'workflows'), dir),
   };
 }
 

@@ -16,6 +16,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { EntityModel, JsonObject, JsonValue, LocalizedText, Model } from '../../model/types.ts';
+import type { TemplateMode } from '../../rules/template.ts';
 import type { WorkflowModel } from '../../rules/types.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import type { Mailer } from './outbound/mailer.ts';
@@ -71,8 +72,8 @@ export interface ActionContext {
   readonly now: Date;
   /** Evaluates an expression over the run's scope (record, old, user, event, now). */
   evaluate(source: string): JsonValue;
-  /** Renders a template over the run's scope; `html` escapes merge fields for HTML. */
-  render(template: string, mode?: 'text' | 'html'): string;
+  /** Renders a template over the run's scope; `html` escapes merge fields for HTML (see TemplateMode). */
+  render(template: string, mode?: TemplateMode): string;
 }
 
 /** `perform` gets the database: for internal actions, the transaction that also writes the ledger row. */

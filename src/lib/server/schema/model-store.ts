@@ -14,8 +14,9 @@ export interface StoredModel {
 export async function loadCurrentModel(db: Kysely<SystemTables>): Promise<StoredModel> {
   const row = await db.selectFrom('peyvand.model_versions').select(['version', 'model']).orderBy('version', 'desc').limit(1).executeTakeFirst();
   if (!row) return { version: 0, model: emptyModel() };
-  const model = (typeof row.model === 'string' ? JSON.parse(row.model) : row.model) as Model;
-  return { version: row.version, model: deepFreeze(model) };
+  const stored = (typeof row.model === 'string' ? JSON.parse(row.model) : row.model) as Omit<Model, 'workflows'> & { workflows?: Model['workflows'] };
+  // Models stored before workflows existed have none.
+  return { version: row.version, model: deepFreeze({ ...stored, workflows: stored.workflows ?? [] }) };
 }
 
 export async function currentModelVersion(db: Kysely<SystemTables>): Promise<number> {

@@ -1,0 +1,344 @@
+/**
+ * Executes one workflow run: takes its lease, then runs its program from the stored program
+ * counter, one step per transaction, until it ends, waits, or fails.
+ *
+ * Exactly-once for internal effects: the ledger row, the effect and the advanced program counter
+ * commit together. At-least-once with a stable key for external ones: the ledger row is claimed
+ * (committed) before the send and finished after it; a crash in between sends again, once, with
+ * the same idempotency key for the receiver to drop.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { compileProgram, type Instruction } from '../../rules/program.ts';
+import { evaluateInRun, templateView, type RunInput } from '../../rules/scope.ts';
+import { renderTemplate } from '../../rules/template.ts';
+import type { WorkflowModel } from '../../rules/types.ts';
+import { findEntity, findWorkflow, type JsonObject, type Model } from '../../model/types.ts';
+import type { SystemTables, WorkflowRunsTable } from '../db/system-tables.ts';
+import { getRecord } from '../records/record-service.ts';
+import type { ActionContext, ActionResult, ActionServices, ActionType } from '../rules/action-type.ts';
+import { actionType } from '../rules/actions/registry.ts';
+import { redact } from '../rules/redact.ts';
+import type { RunJob } from './job-queue.ts';
+
+export interface ExecutorOptions {
+  readonly db: Kysely<SystemTables>;
+  readonly model: () => Model;
+  readonly services: ActionServices;
+  readonly now?: () => Date;
+  /** How long a run is held by one worker before another may take it over (after a crash). */
+  readonly leaseMs?: number;
+  /** Attempts per step before the run is dead-lettered. */
+  readonly maxAttempts?: number;
+  /** Delay before attempt n+1 (n ≥ 1). */
+  readonly backoffMs?: (attempt: number) => number;
+  /** Puts a run back on the queue (after a wait or a failed attempt). */
+  readonly schedule: (job: RunJob) => Promise<void>;
+  /** Fault injection for the crash tests: called at named points of a step. */
+  readonly fault?: (point: FaultPoint, stepId: string) => void;
+}
+
+export type FaultPoint = 'before-effect' | 'after-effect' | 'before-send' | 'after-send';
+
+export const EXECUTOR_DEFAULTS = { leaseMs: 60_000, maxAttempts: 5 } as const;
+
+export function defaultBackoff(attempt: number): number {
+  // 2 s, 8 s, 32 s, ~2 min … capped at 30 min, with jitter so retries do not arrive in step.
+  return Math.min(2000 * 4 ** (attempt - 1), 1_800_000) * (0.8 + Math.random() * 0.4);
+}
+
+type RunRow = Selectable<WorkflowRunsTable>;
+
+const programs = new WeakMap<WorkflowModel, readonly Instruction[]>();
+function programOf(workflow: WorkflowModel): readonly Instruction[] {
+  let program = programs.get(workflow);
+  if (!program) {
+    program = compileProgram(workflow.actions);
+    programs.set(workflow, program);
+  }
+  return program;
+}
+
+class StepAbort extends Error {
+  readonly result: ActionResult;
+  constructor(result: ActionResult) {
+    super('step failed');
+    this.result = result;
+  }
+}
+
+/** Takes the run if it is due and nobody holds it; null when there is nothing to do. */
+async function claim(db: Kysely<SystemTables>, runId: string, now: Date, leaseMs: number): Promise<RunRow | null> {
+  const result = await sql<RunRow>`
+    update peyvand.workflow_runs
+    set status = 'running', lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz, started_at = coalesce(started_at, ${now.toISOString()}::timestamptz)
+    where id = ${runId}
+      and ((status in ('pending', 'waiting') and (resume_at is null or resume_at <= ${now.toISOString()}::timestamptz))
+        or (status = 'running' and lease_until < ${now.toISOString()}::timestamptz))
+    returning *`.execute(db);
+  return result.rows[0] ?? null;
+}
+
+function parseInput(value: unknown): RunInput {
+  const input = (typeof value === 'string' ? JSON.parse(value) : value) as Partial<RunInput> | null;
+  return { record: input?.record ?? null, old: input?.old ?? null, changed: input?.changed ?? [], event: input?.event ?? null, user: input?.user ?? null };
+}
+
+export async function executeRun(options: ExecutorOptions, runId: string): Promise<void> {
+  const { db } = options;
+  const clock = options.now ?? (() => new Date());
+  const leaseMs = options.leaseMs ?? EXECUTOR_DEFAULTS.leaseMs;
+  const run = await claim(db, runId, clock(), leaseMs);
+  if (!run) return;
+  const model = options.model();
+  const workflow = findWorkflow(model, run.workflow);
+  if (!workflow) return finish(db, run.id, 'failed', `workflow "${run.workflow}" no longer exists`, clock());
+  const entity = workflow.entity ? (findEntity(model, workflow.entity) ?? null) : null;
+  let input = parseInput(run.input);
+  // Steps see the record as it is now (a wait may have passed since the trigger), when it still exists.
+  if (entity && run.record_id && run.trigger !== 'record.deleted') {
+    const current = await getRecord({ db, actorId: null }, entity, run.record_id);
+    if (current.ok) input = { ...input, record: current.value };
+  }
+  const program = programOf(workflow);
+  let pc = run.pc;
+  let attempt = run.attempt;
+
+  while (pc < program.length) {
+    const instruction = program[pc] as Instruction;
+    if (instruction.kind === 'jump') {
+      pc = instruction.to;
+      continue;
+    }
+    const step = instruction.step;
+    const type = actionType(step.type);
+    const now = clock();
+    const ctx = actionContext({ model, workflow, entity, run, input, stepId: step.id, attempt: attempt + 1, services: options.services, now });
+    if (!type) {
+      await recordStep(db, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'error', input: null, output: null, error: `there is no action "${step.type}"`, startedAt: now, finishedAt: now });
+      return finish(db, run.id, 'failed', `step ${step.id}: there is no action "${step.type}"`, clock());
+    }
+    let prepared: Awaited<ReturnType<ActionType['prepare']>>;
+    try {
+      prepared = await type.prepare(step.settings, ctx);
+    } catch (error) {
+      prepared = { ok: false, error: (error as Error).message };
+    }
+    if (!prepared.ok) {
+      await recordStep(db, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'error', input: null, output: null, error: prepared.error, startedAt: now, finishedAt: clock() });
+      return finish(db, run.id, 'failed', `step ${step.id}: ${prepared.error}`, clock());
+    }
+    const request = prepared.request;
+    const shown = redact(type, request);
+
+    if (instruction.kind === 'branch') {
+      const next = request.took === 'then' ? pc + 1 : instruction.elseAt;
+      await advance(db, { run, pc: next, leaseMs, now, step: { stepId: step.id, action: step.type, attempt: attempt + 1, status: 'ok', input: shown, output: { took: request.took ?? 'else' }, error: null, startedAt: now, finishedAt: clock() } });
+      pc = next;
+      attempt = 0;
+      continue;
+    }
+
+    if (step.type === 'wait') {
+      const until = new Date(String(request.until));
+      await db.transaction().execute(async (trx) => {
+        await recordStep(trx, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'waiting', input: shown, output: { until: until.toISOString() }, error: null, startedAt: now, finishedAt: clock() });
+        await trx
+          .updateTable('peyvand.workflow_runs')
+          .set({ status: 'waiting', pc: pc + 1, attempt: 0, resume_at: until.toISOString(), lease_until: null, enqueued_at: until.toISOString() })
+          .where('id', '=', run.id)
+          .execute();
+      });
+      await options.schedule({ runId: run.id, key: `${run.id}:${pc + 1}:0`, delayMs: Math.max(0, until.getTime() - clock().getTime()) }).catch(() => undefined);
+      return;
+    }
+
+    const key = `${run.id}:${step.id}`;
+    let result: ActionResult;
+    try {
+      result = type.effect === 'external' ? await runExternal(options, { run, pc, leaseMs, key, type, request, shown, ctx, attempt }) : await runInternal(options, { run, pc, leaseMs, key, type, request, shown, ctx, attempt });
+    } catch (error) {
+      result = { status: 'error', error: (error as Error).message, retry: true };
+    }
+    if (result.status === 'error') {
+      await recordStep(db, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'error', input: shown, output: null, error: result.error, startedAt: now, finishedAt: clock() });
+      const maxAttempts = options.maxAttempts ?? EXECUTOR_DEFAULTS.maxAttempts;
+      if (!result.retry) return finish(db, run.id, 'failed', `step ${step.id}: ${result.error}`, clock());
+      if (attempt + 1 >= maxAttempts) return finish(db, run.id, 'dead', `step ${step.id} failed ${maxAttempts} times; last error: ${result.error}`, clock());
+      const delay = (options.backoffMs ?? defaultBackoff)(attempt + 1);
+      const resumeAt = new Date(clock().getTime() + delay);
+      await db
+        .updateTable('peyvand.workflow_runs')
+        .set({ status: 'pending', attempt: attempt + 1, resume_at: resumeAt.toISOString(), lease_until: null, enqueued_at: resumeAt.toISOString(), error: `step ${step.id}: ${result.error}` })
+        .where('id', '=', run.id)
+        .execute();
+      await options.schedule({ runId: run.id, key: `${run.id}:${pc}:${attempt + 1}`, delayMs: delay }).catch(() => undefined);
+      return;
+    }
+    pc += 1;
+    attempt = 0;
+  }
+  await finish(db, run.id, 'done', null, clock());
+}
+
+interface StepRun {
+  readonly run: RunRow;
+  readonly pc: number;
+  readonly leaseMs: number;
+  readonly key: string;
+  readonly type: ActionType;
+  readonly request: JsonObject;
+  readonly shown: JsonObject;
+  readonly ctx: ActionContext;
+  readonly attempt: number;
+}
+
+/** The ledger row, the effect, the step record and the next program counter: one transaction. */
+async function runInternal(options: ExecutorOptions, s: StepRun): Promise<ActionResult> {
+  const startedAt = s.ctx.now;
+  try {
+    return await options.db.transaction().execute(async (trx) => {
+      const claimed = await sql<{ key: string }>`
+        insert into peyvand.effect_ledger (key, run_id, step_id, state, sends, claimed_at)
+        values (${s.key}, ${s.run.id}, ${s.ctx.stepId}, 'done', 1, ${startedAt.toISOString()}::timestamptz)
+        on conflict (key) do nothing returning key`.execute(trx);
+      if (claimed.rows.length === 0) {
+        // Done before, in a transaction that also advanced the run: nothing to repeat.
+        const result: ActionResult = { status: 'skipped', reason: 'already done' };
+        await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+        return result;
+      }
+      options.fault?.('before-effect', s.ctx.stepId);
+      const result = await s.type.perform(s.request, { ...s.ctx, db: trx });
+      if (result.status === 'error') throw new StepAbort(result);
+      options.fault?.('after-effect', s.ctx.stepId);
+      await trx.updateTable('peyvand.effect_ledger').set({ output: JSON.stringify(resultOutput(result)), done_at: new Date().toISOString() }).where('key', '=', s.key).execute();
+      await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof StepAbort) return error.result;
+    throw error;
+  }
+}
+
+/** Claim (committed) → send with the key → finish the ledger row and advance (one transaction). */
+async function runExternal(options: ExecutorOptions, s: StepRun): Promise<ActionResult> {
+  const startedAt = s.ctx.now;
+  const ledger = await sql<{ state: 'claimed' | 'done'; sends: number }>`
+    insert into peyvand.effect_ledger (key, run_id, step_id, state, sends, claimed_at)
+    values (${s.key}, ${s.run.id}, ${s.ctx.stepId}, 'claimed', 0, ${startedAt.toISOString()}::timestamptz)
+    on conflict (key) do update set claimed_at = excluded.claimed_at
+    returning state, sends`.execute(options.db);
+  const entry = ledger.rows[0];
+  if (entry?.state === 'done') {
+    const result: ActionResult = { status: 'skipped', reason: 'already sent' };
+    await advance(options.db, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+    return result;
+  }
+  options.fault?.('before-send', s.ctx.stepId);
+  await options.db.updateTable('peyvand.effect_ledger').set((eb) => ({ sends: eb('sends', '+', 1) })).where('key', '=', s.key).execute();
+  const result = await s.type.perform(s.request, { ...s.ctx, db: options.db });
+  options.fault?.('after-send', s.ctx.stepId);
+  if (result.status === 'error') return result;
+  await options.db.transaction().execute(async (trx) => {
+    await trx.updateTable('peyvand.effect_ledger').set({ state: 'done', output: JSON.stringify(resultOutput(result)), done_at: new Date().toISOString() }).where('key', '=', s.key).execute();
+    await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+  });
+  return result;
+}
+
+function resultOutput(result: ActionResult): JsonObject {
+  return result.status === 'ok' ? result.output : result.status === 'skipped' ? { skipped: result.reason } : { error: result.error };
+}
+
+function stepRecord(s: StepRun, result: ActionResult, startedAt: Date): StepEntry {
+  return {
+    stepId: s.ctx.stepId,
+    action: s.type.name,
+    attempt: s.attempt + 1,
+    status: result.status === 'ok' ? 'ok' : result.status === 'skipped' ? 'skipped' : 'error',
+    input: s.shown,
+    output: resultOutput(result),
+    error: result.status === 'error' ? result.error : null,
+    startedAt,
+    finishedAt: new Date(),
+  };
+}
+
+interface StepEntry {
+  readonly stepId: string;
+  readonly action: string;
+  readonly attempt: number;
+  readonly status: 'ok' | 'error' | 'skipped' | 'waiting';
+  readonly input: JsonObject | null;
+  readonly output: JsonObject | null;
+  readonly error: string | null;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+}
+
+async function recordStep(db: Kysely<SystemTables>, entry: StepEntry & { readonly run: RunRow }): Promise<void> {
+  await db
+    .insertInto('peyvand.workflow_steps')
+    .values({
+      run_id: entry.run.id,
+      step_id: entry.stepId,
+      action: entry.action,
+      attempt: entry.attempt,
+      status: entry.status,
+      input: entry.input === null ? null : JSON.stringify(entry.input),
+      output: entry.output === null ? null : JSON.stringify(entry.output),
+      error: entry.error,
+      started_at: entry.startedAt.toISOString(),
+      finished_at: entry.finishedAt.toISOString(),
+    })
+    .execute();
+}
+
+/** Records a finished step and moves the run's program counter, renewing its lease. */
+async function advance(db: Kysely<SystemTables>, a: { run: RunRow; pc: number; leaseMs: number; now: Date; step: StepEntry }): Promise<void> {
+  await recordStep(db, { ...a.step, run: a.run });
+  await db
+    .updateTable('peyvand.workflow_runs')
+    .set({ pc: a.pc, attempt: 0, error: null, lease_until: new Date(Date.now() + a.leaseMs).toISOString() })
+    .where('id', '=', a.run.id)
+    .execute();
+}
+
+async function finish(db: Kysely<SystemTables>, runId: string, status: 'done' | 'failed' | 'dead', error: string | null, now: Date): Promise<void> {
+  await db
+    .updateTable('peyvand.workflow_runs')
+    .set({ status, error, finished_at: now.toISOString(), lease_until: null, resume_at: null })
+    .where('id', '=', runId)
+    .execute();
+}
+
+export function actionContext(a: {
+  model: Model;
+  workflow: WorkflowModel;
+  entity: ActionContext['entity'];
+  run: Pick<RunRow, 'id' | 'record_id' | 'actor_id' | 'depth'>;
+  input: RunInput;
+  stepId: string;
+  attempt: number;
+  services: ActionServices;
+  now: Date;
+}): ActionContext {
+  const view = templateView(a.workflow, a.input, a.now);
+  return {
+    model: a.model,
+    workflow: a.workflow,
+    entity: a.entity,
+    runId: a.run.id,
+    stepId: a.stepId,
+    idempotencyKey: `${a.run.id}:${a.stepId}`,
+    attempt: a.attempt,
+    recordId: a.run.record_id,
+    actorId: a.run.actor_id,
+    depth: a.run.depth,
+    services: a.services,
+    now: a.now,
+    evaluate: (source) => evaluateInRun(a.model, a.workflow, a.input, source, a.now),
+    render: (template, mode = 'text') => renderTemplate(template, view, mode),
+  };
+}
