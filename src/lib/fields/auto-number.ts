@@ -21,6 +21,7 @@ function formatOf(schema: JsonObject): string | undefined {
  */
 export const autoNumberField = {
   name: 'auto_number',
+  expressionType: 'text',
   widget: 'auto-number',
   searchable: true,
   sortable: true,

@@ -12,6 +12,7 @@ const WORDS: ReadonlyMap<string, boolean> = new Map([
 /** `{ type: 'boolean' }` */
 export const booleanField = {
   name: 'boolean',
+  expressionType: 'boolean',
   widget: 'checkbox',
   searchable: false,
   sortable: true,

@@ -28,6 +28,7 @@ export function parseDateText(text: string): DateTextResult {
 /** `{ type: 'string', format: 'date' }`: a calendar day, `YYYY-MM-DD`, no time zone. */
 export const dateField = {
   name: 'date',
+  expressionType: 'date',
   widget: 'date',
   searchable: false,
   sortable: true,

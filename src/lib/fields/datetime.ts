@@ -39,6 +39,7 @@ export function parseDateTimeText(text: string): string | null {
 /** `{ type: 'string', format: 'date-time' }`: an instant, always stored and returned in UTC. */
 export const datetimeField = {
   name: 'datetime',
+  expressionType: 'datetime',
   widget: 'datetime',
   searchable: false,
   sortable: true,

@@ -19,6 +19,7 @@ export function decimalFromRow(field: FieldModel, row: Readonly<Record<string, u
 /** `{ type: 'string', format: 'decimal' }`, optional `x-scale` (0–10 digits after the point). */
 export const decimalField = {
   name: 'decimal',
+  expressionType: 'number',
   widget: 'decimal',
   searchable: false,
   sortable: true,

@@ -8,6 +8,7 @@ const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@
 /** `{ type: 'string', format: 'email' }` */
 export const emailField = {
   name: 'email',
+  expressionType: 'text',
   widget: 'email',
   searchable: true,
   sortable: true,

@@ -12,6 +12,7 @@
  *   } satisfies FieldType;
  */
 import type { FieldModel, JsonObject, JsonValue, OnDeletePolicy, SelectOption, AutoNumberModel, RelationModel } from '../model/types.ts';
+import type { ExprType } from '../expressions/types.ts';
 import type { FieldTypeName, FilterOperator } from './names.ts';
 
 /** PostgreSQL column types the platform creates. Money and decimals are `numeric`, never float. */
@@ -53,6 +54,8 @@ export interface FieldType {
   /** Text fields feed full-text search. */
   readonly searchable: boolean;
   readonly sortable: boolean;
+  /** How expressions see a value of this type (money: its amount, a number). */
+  readonly expressionType: ExprType;
   /** True when an authored property schema without `x-type` is of this type. */
   recognise(schema: JsonObject): boolean;
   /**

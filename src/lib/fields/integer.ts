@@ -35,6 +35,7 @@ export function parseIntegerText(text: string): number | null {
 /** `{ type: 'integer' }` with optional `minimum` / `maximum`. Stored as bigint, read as a number. */
 export const integerField = {
   name: 'integer',
+  expressionType: 'number',
   widget: 'integer',
   searchable: false,
   sortable: true,

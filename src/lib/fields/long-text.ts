@@ -5,6 +5,7 @@ import { singleColumn, textFromRow } from './single-column.ts';
 /** `{ type: 'string', 'x-type': 'long_text' }`: only ever chosen explicitly. */
 export const longTextField = {
   name: 'long_text',
+  expressionType: 'text',
   widget: 'textarea',
   searchable: true,
   sortable: false,

@@ -39,6 +39,7 @@ function splitMoney(text: string): { amount: string; currency: string | undefine
  */
 export const moneyField = {
   name: 'money',
+  expressionType: 'number',
   widget: 'money',
   searchable: false,
   sortable: true,

@@ -17,6 +17,7 @@ function itemsOf(schema: JsonObject): JsonObject {
  */
 export const multiSelectField = {
   name: 'multi_select',
+  expressionType: 'list',
   widget: 'multi-select',
   searchable: false,
   sortable: false,

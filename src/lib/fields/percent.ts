@@ -10,6 +10,7 @@ import { singleColumn } from './single-column.ts';
  */
 export const percentField = {
   name: 'percent',
+  expressionType: 'number',
   widget: 'percent',
   searchable: false,
   sortable: true,

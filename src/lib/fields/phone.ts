@@ -38,6 +38,7 @@ export function toE164(text: string, defaultCountry: string): string | null {
 /** `{ type: 'string', format: 'phone' }`, optional `x-default-country` (digits, default "98"). */
 export const phoneField = {
   name: 'phone',
+  expressionType: 'text',
   widget: 'phone',
   searchable: true,
   sortable: true,

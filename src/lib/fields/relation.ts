@@ -22,6 +22,7 @@ function onDelete(schema: JsonObject): OnDeletePolicy {
  */
 export const relationField = {
   name: 'relation',
+  expressionType: 'text',
   widget: 'relation',
   searchable: false,
   // Ids order nothing a person cares about; sorting by the related title is a query concern.

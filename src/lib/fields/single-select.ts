@@ -6,6 +6,7 @@ import { singleColumn, textFromRow } from './single-column.ts';
 /** `{ type: 'string', enum: [...] }`, optional `x-options: { <value>: { en, fa, ar } }` labels. */
 export const singleSelectField = {
   name: 'single_select',
+  expressionType: 'text',
   widget: 'select',
   searchable: false,
   sortable: true,

@@ -13,6 +13,7 @@ function itemsOf(schema: JsonObject): JsonObject {
 /** `{ type: 'array', items: { type: 'string' } }`: free-form labels, no enum. */
 export const tagsField = {
   name: 'tags',
+  expressionType: 'list',
   widget: 'tags',
   searchable: false,
   sortable: false,

@@ -5,6 +5,7 @@ import { singleColumn, textFromRow } from './single-column.ts';
 /** `{ type: 'string' }` with no format, enum or relation keywords. */
 export const textField = {
   name: 'text',
+  expressionType: 'text',
   widget: 'text',
   searchable: true,
   sortable: true,

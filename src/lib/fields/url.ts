@@ -24,6 +24,7 @@ export function toHttpUrl(text: string): string | null {
 /** `{ type: 'string', format: 'url' }`: http and https only. */
 export const urlField = {
   name: 'url',
+  expressionType: 'text',
   widget: 'url',
   searchable: true,
   sortable: true,
