@@ -5,10 +5,13 @@ import type { Model } from '../../src/lib/model/types.ts';
 
 export type EntityDoc = Record<string, unknown> & { $id: string };
 
-export function packOf(entities: readonly EntityDoc[], manifest: Record<string, unknown> = {}): PackModel {
+export type WorkflowDoc = Record<string, unknown> & { name: string };
+
+export function packOf(entities: readonly EntityDoc[], manifest: Record<string, unknown> = {}, workflows: readonly WorkflowDoc[] = []): PackModel {
   const result = loadPack({
     manifest: { path: 'pack.json', text: JSON.stringify({ name: 'test-pack', version: '1.0.0', title: 'Test pack', ...manifest }) },
     entities: entities.map((e) => ({ path: `entities/${e.$id}.json`, text: JSON.stringify(e) })),
+    workflows: workflows.map((w) => ({ path: `workflows/${w.name}.json`, text: JSON.stringify(w) })),
   });
   if (!result.ok) throw new Error(`test pack is invalid:\n${result.issues.map((i) => `${i.file}${i.pointer}: ${i.message}`).join('\n')}`);
   return result.pack;
