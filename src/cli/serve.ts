@@ -15,6 +15,7 @@ import { readSeedData } from '../lib/server/packs/read-pack.ts';
 import { seedData } from '../lib/server/packs/seed.ts';
 import { RUNTIME_KEY } from '../lib/server/runtime-global.ts';
 import { startJobsFromEnv } from '../lib/server/jobs/from-env.ts';
+import { handleWebhookNode, HOOKS_PREFIX } from '../lib/server/rules/webhook-http.ts';
 import { formatApplyResult, formatIssues } from './format.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -74,6 +75,13 @@ export async function serve(args: string[]): Promise<number> {
     const url = req.url ?? '/';
     if (url.startsWith(TRPC_PREFIX)) {
       handleTrpcNode(runtime, req, res).catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (url.startsWith(HOOKS_PREFIX)) {
+      handleWebhookNode(runtime, req, res).catch((error: unknown) => {
         console.error(error);
         if (!res.headersSent) res.writeHead(500).end();
       });

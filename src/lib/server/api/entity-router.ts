@@ -2,7 +2,9 @@
 import type { EntityModel } from '../../model/types.ts';
 import { bulkCreate, createRecord, deleteRecord, getRecord, listRecords, recordHistory, updateRecord, type RecordContext } from '../records/record-service.ts';
 import { unwrap } from './errors.ts';
-import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseRecordInput, parseSaveViewInput, parseUpdateInput } from './input.ts';
+import { parseBulkInput, parseDeleteInput, parseIdInput, parseListInput, parseObjectInput, parseRecordInput, parseSaveViewInput, parseUpdateInput, requiredText } from './input.ts';
+import { listRuns, startManualRun } from '../rules/workflow-service.ts';
+import { unwrapWorkflow } from './workflow-router.ts';
 import { procedure, requireUser, router, type ApiContext } from './trpc.ts';
 import { deleteView, listViews, saveView } from '../records/saved-views.ts';
 
@@ -25,6 +27,24 @@ export function entityRouter(entity: EntityModel) {
         // Reading the history needs the record to be readable first (one choke point).
         unwrap(await getRecord(recordContext(ctx), entity, input.id));
         return unwrap(await recordHistory(recordContext(ctx), entity, input.id));
+      }),
+    /** Starts a manual workflow of this entity on one record, as the caller. */
+    runWorkflow: procedure({ action: 'record.update', entity: name })
+      .input(parseObjectInput)
+      .mutation(async ({ ctx, input }) => {
+        const user = requireUser(ctx);
+        const started = unwrapWorkflow(
+          await startManualRun(ctx.runtime.database.db, ctx.runtime.current().model, { workflow: requiredText(input, 'workflow', 63), recordId: requiredText(input, 'id', 64), user: { id: user.id, name: user.name, email: user.email } }),
+        );
+        ctx.runtime.wakeJobs();
+        return started;
+      }),
+    /** Workflow runs of one record, newest first. */
+    runs: procedure({ action: 'record.read', entity: name })
+      .input(parseIdInput)
+      .query(async ({ ctx, input }) => {
+        unwrap(await getRecord(recordContext(ctx), entity, input.id));
+        return (await listRuns(ctx.runtime.database.db, { entity: name, recordId: input.id, limit: 20 })).runs;
       }),
     views: procedure({ action: 'record.read', entity: name }).query(async ({ ctx }) => listViews(ctx.runtime.database.db, requireUser(ctx).id, name)),
     saveView: procedure({ action: 'record.read', entity: name })

@@ -8,11 +8,13 @@
  *   PEYVAND_HTTP_ALLOW     private addresses webhooks may reach, comma-separated (default none)
  *   PEYVAND_TIME_ZONE      zone for date triggers without one (default UTC)
  *   PEYVAND_WORKER_CONCURRENCY
+ *   PEYVAND_QUEUE_PREFIX   BullMQ key prefix (default "peyvand"), to share one Redis between deployments
+ *   PEYVAND_LEASE_MS       how long a worker holds a run before another may take it over (default 60000)
  *   PEYVAND_FAULT          crash tests only: "<point>:<step id>" kills the process (SIGKILL) there
  */
 import type { Runtime } from '../runtime.ts';
 import type { ActionServices } from '../rules/action-type.ts';
-import { DEFAULT_HTTP_POLICY } from '../rules/outbound/http-client.ts';
+import { DEFAULT_HTTP_POLICY, parseAllowList } from '../rules/outbound/http-client.ts';
 import { createSmtpMailer } from '../rules/outbound/mailer.ts';
 import { smsConfigFromEnv } from '../rules/outbound/sms.ts';
 import { BullmqQueue, checkRedis } from './bullmq-queue.ts';
@@ -25,6 +27,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function servicesFromEnv(env: Env): ActionServices {
   const allow = (env.PEYVAND_HTTP_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (parseAllowList(allow) === null) throw new Error(`PEYVAND_HTTP_ALLOW must list IP addresses, CIDR ranges or ip:port entries, separated by commas; got "${env.PEYVAND_HTTP_ALLOW ?? ''}"`);
   return {
     mailer: env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : null,
     mailFrom: env.PEYVAND_MAIL_FROM || 'Peyvand <no-reply@peyvand.local>',
@@ -51,13 +54,14 @@ export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: En
   const concurrency = Number(env.PEYVAND_WORKER_CONCURRENCY) || undefined;
   if (redisUrl) {
     await checkRedis(redisUrl);
-    queue = new BullmqQueue({ url: redisUrl, ...(concurrency ? { concurrency } : {}) });
+    queue = new BullmqQueue({ url: redisUrl, ...(concurrency ? { concurrency } : {}), ...(env.PEYVAND_QUEUE_PREFIX ? { prefix: env.PEYVAND_QUEUE_PREFIX } : {}) });
     roles = mode === 'worker' ? { dispatch: true, execute: true, schedule: true } : { dispatch: true, execute: false, schedule: true };
   } else {
     queue = new InProcessQueue(concurrency ? { concurrency } : {});
     roles = { dispatch: true, execute: true, schedule: true };
   }
   const fault = faultFromEnv(env);
+  const leaseMs = Number(env.PEYVAND_LEASE_MS) || undefined;
   const jobs = await startJobs({
     database: runtime.database,
     model: () => runtime.current().model,
@@ -65,7 +69,7 @@ export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: En
     services: servicesFromEnv(env),
     roles,
     ...(env.PEYVAND_TIME_ZONE ? { defaultTimeZone: env.PEYVAND_TIME_ZONE } : {}),
-    ...(fault ? { executor: { fault } } : {}),
+    executor: { ...(fault ? { fault } : {}), ...(leaseMs ? { leaseMs } : {}) },
   });
   runtime.setJobRunner(jobs);
   const describe = redisUrl ? (roles.execute ? 'workflow runs: BullMQ worker' : 'workflow runs: queued on BullMQ for `peyvand worker`') : 'workflow runs: in-process';

@@ -37,8 +37,8 @@ export interface ActionCheckContext {
   readonly entity: EntityModel | null;
   /** Checks an expression against the workflow's scope; returns the problems (empty when fine). */
   checkExpression(source: string): readonly string[];
-  /** Checks a template's merge fields against the workflow's scope. */
-  checkTemplate(source: string): readonly string[];
+  /** Checks a template's merge fields against the workflow's scope (`html`: no unescaped fields). */
+  checkTemplate(source: string, mode?: TemplateMode): readonly string[];
 }
 
 /** Back-ends the actions use; each has an in-process twin for tests and the embedded mode. */

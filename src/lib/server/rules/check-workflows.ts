@@ -52,7 +52,7 @@ export function workflowCheckContext(model: Model, workflow: WorkflowModel): Act
       const compiled = compileExpression(source, scope);
       return compiled.ok ? [] : compiled.issues.map((i) => i.message);
     },
-    checkTemplate: (source) => checkTemplate(source, names),
+    checkTemplate: (source, mode) => checkTemplate(source, names, mode),
   };
 }
 
