@@ -60,18 +60,29 @@ export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: En
     queue = new InProcessQueue(concurrency ? { concurrency } : {});
     roles = { dispatch: true, execute: true, schedule: true };
   }
+  const services = servicesFromEnv(env);
   const fault = faultFromEnv(env);
   const leaseMs = Number(env.PEYVAND_LEASE_MS) || undefined;
   const jobs = await startJobs({
     database: runtime.database,
     model: () => runtime.current().model,
     queue,
-    services: servicesFromEnv(env),
+    services,
     roles,
     ...(env.PEYVAND_TIME_ZONE ? { defaultTimeZone: env.PEYVAND_TIME_ZONE } : {}),
     executor: { ...(fault ? { fault } : {}), ...(leaseMs ? { leaseMs } : {}) },
   });
   runtime.setJobRunner(jobs);
+  const close = jobs.close.bind(jobs);
+  const withServices: Jobs = {
+    ...jobs,
+    queue: jobs.queue,
+    async close() {
+      runtime.setJobRunner(null);
+      await close();
+      await services.mailer?.close();
+    },
+  };
   const describe = redisUrl ? (roles.execute ? 'workflow runs: BullMQ worker' : 'workflow runs: queued on BullMQ for `peyvand worker`') : 'workflow runs: in-process';
-  return { jobs, describe };
+  return { jobs: withServices, describe };
 }
