@@ -16,6 +16,7 @@ import { seedData } from '../lib/server/packs/seed.ts';
 import { RUNTIME_KEY } from '../lib/server/runtime-global.ts';
 import { startJobsFromEnv } from '../lib/server/jobs/from-env.ts';
 import { handleWebhookNode, HOOKS_PREFIX } from '../lib/server/rules/webhook-http.ts';
+import { installBuiltinWorkflows } from '../lib/server/rules/builtin-workflows.ts';
 import { formatApplyResult, formatIssues } from './format.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,6 +47,10 @@ export async function installDemo(runtime: Runtime, log: (line: string) => void)
   const state = await runtime.refresh();
   const reports = await seedData(runtime.database, state.model, await readSeedData(DEMO_PACK), null);
   for (const r of reports) if (r.inserted > 0) log(`demo data: ${r.inserted} ${r.entity} records`);
+  const builtins = await installBuiltinWorkflows(runtime.database, null);
+  if (builtins.installed.length > 0) log(`built-in workflows: ${builtins.installed.join(', ')}`);
+  for (const s of builtins.skipped) log(`built-in workflow ${s.file} not installed: ${s.reason}`);
+  await runtime.refresh();
 }
 
 export async function serve(args: string[]): Promise<number> {
@@ -67,7 +72,7 @@ export async function serve(args: string[]): Promise<number> {
   if (values.demo) await installDemo(runtime, log);
   runtime.onModelChange((s) => log(`model version ${s.version} is live (${s.model.entities.length} entities)`));
 
-  const { jobs, describe } = await startJobsFromEnv(runtime, 'serve');
+  const { jobs, describe } = await startJobsFromEnv(runtime, 'serve', process.env, { demo: values.demo === true, log });
   log(describe);
   (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
   const web = await loadWebHandler();

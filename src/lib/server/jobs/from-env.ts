@@ -15,7 +15,7 @@
 import type { Runtime } from '../runtime.ts';
 import type { ActionServices } from '../rules/action-type.ts';
 import { DEFAULT_HTTP_POLICY, parseAllowList } from '../rules/outbound/http-client.ts';
-import { createSmtpMailer } from '../rules/outbound/mailer.ts';
+import { createSmtpMailer, LogMailer } from '../rules/outbound/mailer.ts';
 import { smsConfigFromEnv } from '../rules/outbound/sms.ts';
 import { BullmqQueue, checkRedis } from './bullmq-queue.ts';
 import { InProcessQueue } from './in-process-queue.ts';
@@ -25,11 +25,17 @@ import type { FaultPoint } from './run-executor.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function servicesFromEnv(env: Env): ActionServices {
+export interface EnvOptions {
+  /** `serve --demo` without SMTP_URL: emails are written to the log instead of failing. */
+  readonly demo?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export function servicesFromEnv(env: Env, options: EnvOptions = {}): ActionServices {
   const allow = (env.PEYVAND_HTTP_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (parseAllowList(allow) === null) throw new Error(`PEYVAND_HTTP_ALLOW must list IP addresses, CIDR ranges or ip:port entries, separated by commas; got "${env.PEYVAND_HTTP_ALLOW ?? ''}"`);
   return {
-    mailer: env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : null,
+    mailer: env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : options.demo ? new LogMailer(options.log ?? ((line) => process.stdout.write(`${line}\n`))) : null,
     mailFrom: env.PEYVAND_MAIL_FROM || 'Peyvand <no-reply@peyvand.local>',
     sms: smsConfigFromEnv(env),
     http: { ...DEFAULT_HTTP_POLICY, allowPrivate: allow },
@@ -47,7 +53,7 @@ function faultFromEnv(env: Env): ((point: FaultPoint, stepId: string) => void) |
 export type JobsMode = 'serve' | 'worker';
 
 /** Starts this process's share of the background work; `describe` says what it does, for the log. */
-export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: Env = process.env): Promise<{ jobs: Jobs; describe: string }> {
+export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: Env = process.env, options: EnvOptions = {}): Promise<{ jobs: Jobs; describe: string }> {
   const redisUrl = env.REDIS_URL || undefined;
   let queue: JobQueue;
   let roles: JobRoles;
@@ -60,7 +66,7 @@ export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: En
     queue = new InProcessQueue(concurrency ? { concurrency } : {});
     roles = { dispatch: true, execute: true, schedule: true };
   }
-  const services = servicesFromEnv(env);
+  const services = servicesFromEnv(env, options);
   const fault = faultFromEnv(env);
   const leaseMs = Number(env.PEYVAND_LEASE_MS) || undefined;
   const jobs = await startJobs({
@@ -83,6 +89,7 @@ export async function startJobsFromEnv(runtime: Runtime, mode: JobsMode, env: En
       await services.mailer?.close();
     },
   };
+  const mail = env.SMTP_URL ? '' : options.demo ? '; emails are printed here, not sent (set SMTP_URL to send them)' : '; email steps fail until SMTP_URL is set';
   const describe = redisUrl ? (roles.execute ? 'workflow runs: BullMQ worker' : 'workflow runs: queued on BullMQ for `peyvand worker`') : 'workflow runs: in-process';
-  return { jobs: withServices, describe };
+  return { jobs: withServices, describe: `${describe}${mail}` };
 }

@@ -188,3 +188,29 @@ export class MemoryMailer implements Mailer {
     return Promise.resolve();
   }
 }
+
+/**
+ * The demo's mailer (`serve --demo` without SMTP_URL): writes each email to the log instead of
+ * sending it, so the built-in workflows run end to end on a machine with no mail server.
+ */
+export class LogMailer implements Mailer {
+  readonly #log: (line: string) => void;
+
+  constructor(log: (line: string) => void) {
+    this.#log = log;
+  }
+
+  send(email: OutgoingEmail): Promise<SendReceipt> {
+    try {
+      checkEmail(email);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#log(`email (printed, not sent: SMTP_URL is not set) ${email.messageId}\n  to: ${email.to.join(', ')}\n  subject: ${email.subject}\n  ${email.text.replaceAll('\n', '\n  ')}`);
+    return Promise.resolve({ messageId: email.messageId, accepted: [...email.to, ...(email.cc ?? [])], rejected: [] });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
