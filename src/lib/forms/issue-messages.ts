@@ -55,8 +55,10 @@ const CODE_KEYS = {
   invalid: () => 'validation.invalid',
 } satisfies Record<IssueCode, (params: MessageParams) => ValidationMessageKey>;
 
-/** A `validateRecord` issue in the user's language; one without a code keeps its English message. */
+/** A `validateRecord` issue in the user's language; one without a code or messages keeps its English message. */
 export function fieldIssueMessage(locale: Locale, issue: FieldIssue): string {
+  // A validation rule's own words, in the user's language when its author wrote them.
+  if (issue.messages) return issue.messages[locale] ?? issue.messages.en ?? issue.message;
   if (!issue.code) return issue.message;
   const params = issue.params ?? {};
   return formIssueMessage(locale, { key: CODE_KEYS[issue.code](params), params });

@@ -5,8 +5,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { canonicalJson, deepFreeze } from './canonical-json.ts';
-import type { PackIssue, PackModel } from './load-pack.ts';
-import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo } from './types.ts';
+import { rollupProblems, type PackIssue, type PackModel } from './load-pack.ts';
+import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo, type RollupFeedModel } from './types.ts';
+// Server-side only, like composing itself: a roll-up's filter is checked by the list API's own compiler.
+import { compileFilter, ListQueryError } from '../server/records/list-query.ts';
 import type { WorkflowModel } from '../rules/types.ts';
 
 export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): string {
@@ -19,7 +21,59 @@ export function modelHash(packs: readonly PackInfo[], entities: readonly EntityM
 export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): Model {
   const sortedPacks = [...packs].sort((a, b) => a.name.localeCompare(b.name));
   const sortedWorkflows = [...workflows].sort((a, b) => a.name.localeCompare(b.name));
-  return deepFreeze({ packs: sortedPacks, entities: [...entities], workflows: sortedWorkflows, hash: modelHash(sortedPacks, entities, sortedWorkflows) });
+  const withFeeds = withRollupFeeds(entities);
+  return deepFreeze({ packs: sortedPacks, entities: withFeeds, workflows: sortedWorkflows, hash: modelHash(sortedPacks, withFeeds, sortedWorkflows) });
+}
+
+/**
+ * Each entity learns which roll-ups read its records (`rollupFeeds`), so that writing one of its
+ * records refreshes them without consulting the rest of the model. Derived afresh on every build;
+ * a roll-up whose `via` is not a relation to its entity feeds nothing (composing refuses it).
+ */
+function withRollupFeeds(entities: readonly EntityModel[]): EntityModel[] {
+  const feeds = new Map<string, RollupFeedModel[]>();
+  for (const parent of entities) {
+    for (const field of parent.fields) {
+      const rollup = field.computed?.kind === 'rollup' ? field.computed : null;
+      if (!rollup) continue;
+      const source = entities.find((e) => e.name === rollup.entity);
+      if (source?.fields.find((f) => f.name === rollup.via)?.relation?.entity !== parent.name) continue;
+      const list = feeds.get(source.name) ?? [];
+      list.push({ entity: parent.name, field: field.name, rollup });
+      feeds.set(source.name, list);
+    }
+  }
+  return entities.map((entity) => {
+    const list = feeds.get(entity.name);
+    if (!list && entity.rollupFeeds === undefined) return entity;
+    const { rollupFeeds: _stale, ...rest } = entity;
+    return list ? { ...rest, rollupFeeds: list.sort((a, b) => a.entity.localeCompare(b.entity) || a.field.localeCompare(b.field)) } : rest;
+  });
+}
+
+/**
+ * Roll-ups of a model's entities: their entities, relations and fields, and that their filters
+ * compile. Composing a pack runs it; a caller that builds a model another way (the designer) should too.
+ */
+export function checkRollups(entities: readonly EntityModel[]): PackIssue[] {
+  const issues: PackIssue[] = [];
+  for (const entity of entities) {
+    const file = `entities/${entity.name}.json`;
+    const problems = rollupProblems(entity, entities, { isMissing: () => true });
+    for (const problem of problems) issues.push({ file, ...problem });
+    for (const field of entity.fields) {
+      const rollup = field.computed?.kind === 'rollup' ? field.computed : null;
+      const source = rollup ? entities.find((e) => e.name === rollup.entity) : undefined;
+      if (!rollup || rollup.filter === null || !source) continue;
+      try {
+        compileFilter(source, rollup.filter);
+      } catch (error) {
+        if (!(error instanceof ListQueryError)) throw error;
+        issues.push({ file, pointer: `/properties/${field.name}/x-rollup${error.path}`, message: `the roll-up "${field.name}": ${error.message}` });
+      }
+    }
+  }
+  return issues;
 }
 
 export type ComposeResult = { readonly ok: true; readonly model: Model } | { readonly ok: false; readonly issues: readonly PackIssue[] };
@@ -61,6 +115,7 @@ export function composeModel(base: Model, pack: PackModel): ComposeResult {
       issues.push({ file: `workflows/${workflow.name}.json`, pointer: '/name', message: `workflow "${clash.name}" already exists and belongs to ${clash.pack ? `pack "${clash.pack}"` : 'the designer'}` });
     }
   }
+  issues.push(...checkRollups(all));
   if (issues.length > 0) return { ok: false, issues };
   const packs = [...base.packs.filter((p) => p.name !== pack.info.name), pack.info];
   return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows]) };

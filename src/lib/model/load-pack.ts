@@ -11,8 +11,10 @@ import packMetaSchema from '../../../schemas/pack.schema.json' with { type: 'jso
 import { createPackAjv, createRecordAjv, describeAjvError, patternProblem } from './ajv.ts';
 import { deepFreeze } from './canonical-json.ts';
 import { identifierProblem } from './identifiers.ts';
-import type { EntityModel, FieldModel, IndexModel, JsonObject, JsonValue, LocalizedText, PackInfo, SortKey } from './types.ts';
+import type { ComputedModel, EntityModel, FieldModel, IndexModel, JsonObject, JsonValue, LocalizedText, PackInfo, RollupModel, RuleModel, SortKey } from './types.ts';
 import { FIELD_TYPES, resolveFieldType } from '../fields/registry.ts';
+import type { FieldTypeName } from '../fields/names.ts';
+import { compileExpression, scopeForEntity, type ExprType } from '../expressions/index.ts';
 import { loadWorkflowDocuments } from '../rules/load-workflows.ts';
 import type { WorkflowModel } from '../rules/types.ts';
 
@@ -80,6 +82,12 @@ export function loadPack(source: PackSource): LoadPackResult {
         report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
       }
     }
+  }
+
+  // Roll-ups over entities of this pack; those over other packs' entities are checked when composing.
+  for (const entity of entities) {
+    const isMissing = (name: string) => !declared.has(name) && info !== null && !entityFromElsewhereAllowed(info);
+    for (const problem of rollupProblems(entity, entities, { isMissing })) report(seen.get(entity.name) ?? '', problem.pointer, problem.message);
   }
 
   const loaded = loadWorkflowDocuments(source.workflows ?? [], info?.name ?? null);
@@ -333,6 +341,10 @@ function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: s
     }
   }
 
+  const rules = readRules(doc, fields, file, report);
+  if (rules === null) ok = false;
+  if (ok && !checkFormulas(name, fields, file, report)) ok = false;
+
   if (!ok) return null;
   const label = labelsWithTitle(doc.title, doc['x-labels'], humanise(name));
   const plural = localized(doc['x-plural-labels'], label.en?.endsWith('s') ? (label.en ?? name) : `${label.en ?? name}s`);
@@ -348,6 +360,7 @@ function normaliseEntity(doc: JsonObject, file: string, report: (f: string, p: s
     sections,
     defaultSort,
     schema: doc,
+    ...(rules && rules.length > 0 ? { rules } : {}),
   };
 }
 
@@ -372,6 +385,7 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, ord
   }
   const type = FIELD_TYPES[resolved];
   const config = type.configure(schema, { report: (pointer, message) => fail(pointer, message) });
+  const computed = readComputed(name, schema, resolved, required, fail);
   if (!ok) return null;
 
   const field: FieldModel = {
@@ -382,7 +396,7 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, ord
     required,
     unique: schema['x-unique'] === true,
     indexed: schema['x-index'] === true || schema['x-unique'] === true || config.relation != null,
-    readOnly: config.readOnly === true || schema.readOnly === true,
+    readOnly: config.readOnly === true || schema.readOnly === true || computed !== null,
     defaultValue: schema.default,
     renamedFrom: stringList(schema['x-renamed-from']),
     schema,
@@ -396,6 +410,7 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, ord
       inList: schema['x-hidden-in-list'] !== true,
     },
     help: schema['x-help'] !== undefined ? localized(schema['x-help'], '') : null,
+    ...(computed ? { computed } : {}),
   };
 
   if (field.defaultValue !== undefined) {
@@ -412,4 +427,197 @@ function normaliseField(name: string, schema: JsonObject, required: boolean, ord
     return null;
   }
   return field;
+}
+
+/**
+ * Types a formula or roll-up cannot produce: money has two parts (amount and currency), a
+ * relation must point at a record that exists, an auto-number numbers itself.
+ */
+const NOT_COMPUTABLE: ReadonlySet<FieldTypeName> = new Set<FieldTypeName>(['money', 'relation', 'auto_number']);
+
+/** `x-formula` / `x-rollup` → the field's computed model (null for an ordinary field). */
+function readComputed(name: string, schema: JsonObject, type: FieldTypeName, required: boolean, fail: (pointer: string, message: string) => void): ComputedModel | null {
+  const formula = schema['x-formula'];
+  const rollup = schema['x-rollup'] as JsonObject | undefined;
+  if (formula === undefined && rollup === undefined) return null;
+  const keyword = formula !== undefined ? '/x-formula' : '/x-rollup';
+  if (formula !== undefined && rollup !== undefined) {
+    fail('', `field "${name}" has both x-formula and x-rollup; a computed field is one or the other`);
+    return null;
+  }
+  let ok = true;
+  const problem = (pointer: string, message: string) => {
+    fail(pointer, message);
+    ok = false;
+  };
+  if (NOT_COMPUTABLE.has(type)) problem(keyword, `a ${type} field cannot be computed; make "${name}" a ${type === 'money' ? 'decimal' : 'text or number'} field`);
+  if (required) problem('', `field "${name}" is computed, so it cannot be required (a formula or roll-up may give no value)`);
+  if (schema.default !== undefined) problem('/default', `field "${name}" is computed, so it has no default`);
+  if (schema['x-unique'] === true) problem('/x-unique', `field "${name}" is computed, so it cannot be unique`);
+  if (typeof formula === 'string') return ok ? { kind: 'formula', expression: formula } : null;
+  if (!rollup) return null;
+  if (schema['x-scale'] !== undefined) problem('/x-scale', `the roll-up "${name}" keeps the digits of the values it aggregates; leave out x-scale`);
+  const measure = rollup.measure as RollupModel['measure'];
+  const field = typeof rollup.field === 'string' ? rollup.field : null;
+  if (measure === 'count' && field !== null) problem('/x-rollup/field', 'a count roll-up counts records; leave out "field"');
+  if (measure !== 'count' && field === null) problem('/x-rollup', `a ${measure} roll-up needs the "field" it aggregates`);
+  const resultType = FIELD_TYPES[type].expressionType;
+  if ((measure === 'count' || measure === 'sum' || measure === 'avg') && resultType !== 'number') {
+    problem(keyword, `a ${measure} roll-up gives a number; make "${name}" a decimal or integer field`);
+  }
+  if ((measure === 'min' || measure === 'max') && resultType !== 'number' && resultType !== 'date' && resultType !== 'datetime') {
+    problem(keyword, `a ${measure} roll-up gives a number, a date or a datetime; "${name}" is a ${type} field`);
+  }
+  if (!ok) return null;
+  return { kind: 'rollup', entity: String(rollup.entity), via: String(rollup.via), measure, field, filter: (rollup.filter as JsonObject | undefined) ?? null };
+}
+
+/** What a formula result of one type can be stored in. */
+function fits(result: ExprType, target: ExprType): boolean {
+  if (result === 'any' || result === target) return true;
+  if (target === 'text') return result !== 'list';
+  return (target === 'date' && result === 'datetime') || (target === 'datetime' && result === 'date');
+}
+
+/**
+ * Formulas compile against the entity's fields, use no roll-up (a roll-up changes without a
+ * write to this record, so a formula over it would go stale), give a value their field can hold,
+ * and do not refer to each other in a circle.
+ */
+function checkFormulas(entityName: string, fields: readonly FieldModel[], file: string, report: (f: string, p: string, m: string) => void): boolean {
+  const formulas = fields.filter((f) => f.computed?.kind === 'formula');
+  if (formulas.length === 0) return true;
+  const scope = scopeForEntity({ name: entityName, fields } as EntityModel);
+  const rollups = new Set(fields.filter((f) => f.computed?.kind === 'rollup').map((f) => f.name));
+  const formulaNames = new Set(formulas.map((f) => f.name));
+  const uses = new Map<string, string[]>();
+  let ok = true;
+  for (const field of formulas) {
+    const at = `/properties/${field.name}/x-formula`;
+    const compiled = compileExpression(field.computed?.kind === 'formula' ? field.computed.expression : '', scope);
+    if (!compiled.ok) {
+      for (const issue of compiled.issues) report(file, at, `the formula of "${field.name}": ${issue.message}`);
+      ok = false;
+      continue;
+    }
+    const rollup = compiled.expression.references.find((r) => rollups.has(r));
+    if (rollup) {
+      report(file, at, `the formula of "${field.name}" uses the roll-up "${rollup}"; formulas cannot use roll-ups (a roll-up changes without a write to this record, so the formula would go stale)`);
+      ok = false;
+    }
+    const target = FIELD_TYPES[field.type].expressionType;
+    if (!fits(compiled.expression.resultType, target)) {
+      report(file, at, `the formula of "${field.name}" gives ${compiled.expression.resultType === 'list' ? 'a list' : `a ${compiled.expression.resultType}`}, but "${field.name}" is a ${field.type} field`);
+      ok = false;
+    }
+    uses.set(field.name, compiled.expression.references.filter((r) => formulaNames.has(r)));
+  }
+  const cycle = findCycle(uses);
+  if (cycle) {
+    report(file, `/properties/${cycle[0]}/x-formula`, `formulas refer to each other in a circle: ${cycle.join(' → ')}`);
+    ok = false;
+  }
+  return ok;
+}
+
+function findCycle(uses: ReadonlyMap<string, readonly string[]>): string[] | null {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): string[] | null => {
+    if (state.get(name) === 'done') return null;
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
+    state.set(name, 'visiting');
+    path.push(name);
+    for (const next of uses.get(name) ?? []) {
+      const found = visit(next);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(name, 'done');
+    return null;
+  };
+  for (const name of uses.keys()) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** `x-rules` → rules, each checked against the entity's fields; null when any is wrong. */
+function readRules(doc: JsonObject, fields: readonly FieldModel[], file: string, report: (f: string, p: string, m: string) => void): RuleModel[] | null {
+  const raw = Array.isArray(doc['x-rules']) ? (doc['x-rules'] as JsonObject[]) : [];
+  if (raw.length === 0) return [];
+  const scope = scopeForEntity({ name: String(doc.$id), fields } as EntityModel, { withOld: true });
+  const names = new Set(fields.map((f) => f.name));
+  const seenRules = new Set<string>();
+  const rules: RuleModel[] = [];
+  let ok = true;
+  raw.forEach((rule, i) => {
+    const at = `/x-rules/${i}`;
+    const name = String(rule.name);
+    if (seenRules.has(name)) {
+      report(file, `${at}/name`, `two rules are named "${name}"`);
+      ok = false;
+    }
+    seenRules.add(name);
+    const ruleFields = stringList(rule.fields);
+    ruleFields.forEach((field, j) => {
+      if (!names.has(field)) {
+        report(file, `${at}/fields/${j}`, `rule "${name}" names "${field}", which is not a field of this entity`);
+        ok = false;
+      }
+    });
+    const compiled = compileExpression(String(rule.assert), scope);
+    if (!compiled.ok) {
+      for (const issue of compiled.issues) report(file, `${at}/assert`, `rule "${name}": ${issue.message}`);
+      ok = false;
+    }
+    rules.push({ name, assert: String(rule.assert), fields: ruleFields, message: localized(rule.message, name) });
+  });
+  return ok ? rules : null;
+}
+
+export interface RollupProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/**
+ * What is wrong with `entity`'s roll-ups given the entities they may read: the aggregated entity
+ * exists, `via` is its relation to `entity`, the measured field exists and suits the measure and
+ * the roll-up field. An entity not in `entities` is a problem only when `isMissing` says so (a
+ * pack may read entities of the packs it requires; composing checks those).
+ */
+export function rollupProblems(entity: EntityModel, entities: readonly EntityModel[], options: { readonly isMissing?: (name: string) => boolean } = {}): RollupProblem[] {
+  const problems: RollupProblem[] = [];
+  for (const field of entity.fields) {
+    const rollup = field.computed?.kind === 'rollup' ? field.computed : null;
+    if (!rollup) continue;
+    const at = `/properties/${field.name}/x-rollup`;
+    const source = entities.find((e) => e.name === rollup.entity);
+    if (!source) {
+      if (options.isMissing?.(rollup.entity)) problems.push({ pointer: `${at}/entity`, message: `the roll-up "${field.name}" reads entity "${rollup.entity}", which does not exist` });
+      continue;
+    }
+    const via = source.fields.find((f) => f.name === rollup.via);
+    if (!via) {
+      problems.push({ pointer: `${at}/via`, message: `the roll-up "${field.name}": "${rollup.via}" is not a field of ${rollup.entity}` });
+    } else if (via.relation?.entity !== entity.name) {
+      problems.push({ pointer: `${at}/via`, message: `the roll-up "${field.name}": ${rollup.entity}.${rollup.via} must be a relation to ${entity.name} (x-ref "${entity.name}")` });
+    }
+    if (rollup.field === null) continue;
+    const measured = source.fields.find((f) => f.name === rollup.field);
+    if (!measured) {
+      problems.push({ pointer: `${at}/field`, message: `the roll-up "${field.name}": "${rollup.field}" is not a field of ${rollup.entity}` });
+      continue;
+    }
+    const measuredType = FIELD_TYPES[measured.type].expressionType;
+    const targetType = FIELD_TYPES[field.type].expressionType;
+    if ((rollup.measure === 'sum' || rollup.measure === 'avg') && measuredType !== 'number') {
+      problems.push({ pointer: `${at}/field`, message: `the roll-up "${field.name}": ${rollup.measure} needs a number field, and ${rollup.entity}.${rollup.field} is ${measured.type}` });
+    } else if ((rollup.measure === 'min' || rollup.measure === 'max') && measuredType !== targetType) {
+      problems.push({ pointer: `${at}/field`, message: `the roll-up "${field.name}": the ${rollup.measure} of ${rollup.entity}.${rollup.field} (${measured.type}) does not fit a ${field.type} field` });
+    }
+  }
+  return problems;
 }

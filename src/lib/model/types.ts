@@ -41,7 +41,7 @@ export interface FieldModel {
   readonly required: boolean;
   readonly unique: boolean;
   readonly indexed: boolean;
-  /** Computed by the platform (auto-number): never accepted from a client. */
+  /** Computed by the platform (auto-number, formula, roll-up): never accepted from a client. */
   readonly readOnly: boolean;
   readonly defaultValue: JsonValue | undefined;
   /** Earlier names of this field: a declared rename keeps the data. */
@@ -55,6 +55,54 @@ export interface FieldModel {
   readonly layout: FieldLayout;
   /** Help text under the input, by locale. */
   readonly help: LocalizedText | null;
+  /**
+   * A formula (`x-formula`) or roll-up (`x-rollup`): the platform computes the value, so the
+   * field is read-only. Absent (or null) for an ordinary field — models stored before computed
+   * fields existed, and fields built outside the loader, have no such key.
+   */
+  readonly computed?: ComputedModel | null;
+}
+
+export type RollupMeasure = 'count' | 'sum' | 'min' | 'max' | 'avg';
+
+export type ComputedModel =
+  | { readonly kind: 'formula'; readonly expression: string }
+  | {
+      readonly kind: 'rollup';
+      /** The entity whose records are aggregated. */
+      readonly entity: string;
+      /** Its relation field that points at this entity. */
+      readonly via: string;
+      readonly measure: RollupMeasure;
+      /** The aggregated field (null for count). */
+      readonly field: string | null;
+      /** Which records count, in the list API's filter language. */
+      readonly filter: JsonObject | null;
+    };
+
+export type RollupModel = Extract<ComputedModel, { kind: 'rollup' }>;
+
+/** A validation rule (`x-rules`): the record is refused unless `assert` is true. */
+export interface RuleModel {
+  readonly name: string;
+  /** An expression over the record (and `old.<field>` on update). */
+  readonly assert: string;
+  /** The fields the message concerns; the first one carries it in a form. */
+  readonly fields: readonly string[];
+  readonly message: LocalizedText;
+}
+
+/**
+ * A roll-up on another entity that aggregates this entity's records, written onto this (the
+ * aggregated) entity when the model is built, so that the write path of its records knows which
+ * parents to refresh without the whole model.
+ */
+export interface RollupFeedModel {
+  /** The entity that has the roll-up field. */
+  readonly entity: string;
+  /** The roll-up field. */
+  readonly field: string;
+  readonly rollup: RollupModel;
 }
 
 export interface FieldLayout {
@@ -95,6 +143,10 @@ export interface EntityModel {
   readonly defaultSort: readonly SortKey[];
   /** The entity document as authored, frozen. */
   readonly schema: JsonObject;
+  /** Validation rules (`x-rules`); absent when there are none. */
+  readonly rules?: readonly RuleModel[];
+  /** Roll-ups elsewhere over this entity's records (derived by `buildModel`); absent when none. */
+  readonly rollupFeeds?: readonly RollupFeedModel[];
 }
 
 export interface SortKey {

@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRecordAjv, describeAjvError } from '../model/ajv.ts';
 import { FIELD_TYPES } from '../fields/registry.ts';
 import { SYSTEM_COLUMNS } from '../model/identifiers.ts';
-import type { EntityModel, FieldModel, JsonValue } from '../model/types.ts';
+import type { EntityModel, FieldModel, JsonValue, LocalizedText } from '../model/types.ts';
 
 export interface FieldIssue {
   /** JSON pointer of the value, e.g. `/email` or `/3/amount` in a batch. */
@@ -22,6 +22,8 @@ export interface FieldIssue {
   readonly code?: IssueCode;
   /** Values for the message, e.g. `{ limit: 200 }` for `too_long`, `{ format: 'email' }` for `format`. */
   readonly params?: Readonly<Record<string, string | number>>;
+  /** The message in every locale its author wrote (a validation rule's `message`). */
+  readonly messages?: LocalizedText;
 }
 
 export type IssueCode =
@@ -61,6 +63,18 @@ function validatorFor(field: FieldModel): ValidateFunction {
     validators.set(field, validate);
   }
   return validate;
+}
+
+/**
+ * Why `value` does not fit `field` (e.g. "must match format \"email\""), or null when it does.
+ * For values the platform makes (formula results), which never pass through `validateRecord`.
+ */
+export function checkFieldValue(field: FieldModel, value: JsonValue): string | null {
+  if (containsNul(value)) return 'contains a NUL character';
+  const validate = validatorFor(field);
+  if (validate(value)) return null;
+  const error = validate.errors?.[0];
+  return error ? describeAjvError(error) : 'does not fit the field';
 }
 
 function containsNul(value: unknown): boolean {

@@ -1,13 +1,16 @@
 /**
  * The one write path for records: API, UI, import, workflows and seed data all come here.
- * validate → authorize (by the caller, through `can`) → build row → ONE statement/transaction that
- * writes the row, its audit entry and its outbox event together.
+ * validate → authorize (by the caller, through `can`) → formulas → rules → build row → ONE
+ * statement/transaction that writes the row, its audit entry and its outbox event together (and,
+ * for an entity that roll-ups read, refreshes those roll-ups in the same transaction).
  */
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { FIELD_TYPES } from '../../fields/registry.ts';
-import type { EntityModel, JsonValue } from '../../model/types.ts';
+import type { EntityModel, FieldModel, JsonValue } from '../../model/types.ts';
 import { validateRecord, type FieldIssue, type RecordValues } from '../../records/validate-record.ts';
+import { checkRules, computeFormulas, hasFormulas, initialRollupValues, rulesOf, type ComputeOptions } from '../../records/compute-record.ts';
+import { feedsRollups, refreshRollups } from './rollups.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import { DATA_SCHEMA, SEARCH_COLUMN, sequenceName } from '../schema/object-names.ts';
 import { derivedIndexes, fieldColumns } from '../schema/plan.ts';
@@ -26,6 +29,8 @@ export interface RecordContext {
    * so that a workflow that changes the record that triggers it stops at the loop limit.
    */
   readonly cause?: EventCause;
+  /** IANA zone of today() in formulas and rules; default UTC. */
+  readonly timeZone?: string;
 }
 
 export interface EventCause {
@@ -77,10 +82,15 @@ function searchSource(entity: EntityModel, values: RecordValues): string | null 
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
+/** Fields this service writes: those a client may set, and those it computes (auto-numbers are drawn in SQL). */
+function isWritten(field: FieldModel): boolean {
+  return !field.readOnly || (field.computed ?? null) !== null;
+}
+
 /** Column name → SQL type, for jsonb_to_recordset. */
 function writeColumns(entity: EntityModel): { name: string; sqlType: string }[] {
   return entity.fields
-    .filter((f) => !f.readOnly)
+    .filter(isWritten)
     .flatMap((f) => fieldColumns(f))
     .map((c) => ({ name: c.name, sqlType: c.sqlType }));
 }
@@ -88,7 +98,7 @@ function writeColumns(entity: EntityModel): { name: string; sqlType: string }[] 
 function fieldRow(entity: EntityModel, values: RecordValues): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const field of entity.fields) {
-    if (field.readOnly || !(field.name in values)) continue;
+    if (!isWritten(field) || !(field.name in values)) continue;
     Object.assign(row, FIELD_TYPES[field.type].toRow(field, values[field.name] ?? null));
   }
   return row;
@@ -136,10 +146,39 @@ interface PreparedRecord {
   readonly row: Record<string, unknown>;
 }
 
-function prepare(entity: EntityModel, input: unknown, path: string): { ok: true; record: PreparedRecord } | { ok: false; issues: FieldIssue[] } {
+interface WriteMoment {
+  readonly now: Date;
+  readonly actorId: string | null;
+  readonly timeZone?: string | undefined;
+}
+
+function computeOptions(moment: WriteMoment): ComputeOptions {
+  return { now: moment.now, ...(moment.timeZone ? { timeZone: moment.timeZone } : {}) };
+}
+
+function prepare(entity: EntityModel, input: unknown, path: string, moment: WriteMoment): { ok: true; record: PreparedRecord } | { ok: false; issues: FieldIssue[] } {
   const checked = validateRecord(entity, input, 'create');
-  if (!checked.ok) return { ok: false, issues: checked.issues.map((i) => ({ ...i, path: `${path}${i.path}` })) };
-  return { ok: true, record: { id: uuidv7(), values: checked.values, row: fieldRow(entity, checked.values) } };
+  const at = (issues: readonly FieldIssue[]) => ({ ok: false as const, issues: issues.map((i) => ({ ...i, path: `${path}${i.path}` })) });
+  if (!checked.ok) return at(checked.issues);
+  const id = uuidv7();
+  // Nothing refers to a new record yet: its roll-ups start at their empty values.
+  let values: RecordValues = entity.fields.some((f) => f.computed?.kind === 'rollup') ? { ...checked.values, ...initialRollupValues(entity) } : checked.values;
+  const computes = hasFormulas(entity);
+  const rules = rulesOf(entity).length > 0;
+  if (computes || rules) {
+    const stamp = moment.now.toISOString();
+    const system = { id, owner: moment.actorId, created_by: moment.actorId, created_at: stamp, updated_at: stamp, version: 1 };
+    if (computes) {
+      const formulas = computeFormulas(entity, { ...values, ...system }, computeOptions(moment));
+      if (!formulas.ok) return at(formulas.issues);
+      values = { ...values, ...formulas.values };
+    }
+    if (rules) {
+      const broken = checkRules(entity, { ...values, ...system }, { ...computeOptions(moment), old: null });
+      if (broken.length > 0) return at(broken);
+    }
+  }
+  return { ok: true, record: { id, values, row: fieldRow(entity, values) } };
 }
 
 /**
@@ -217,8 +256,8 @@ function autoNumbers(entity: EntityModel) {
 }
 
 /** Inserts prepared records with their audit entries and outbox events in one statement. */
-async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[], returning: 'record' | 'id'): Promise<Row[]> {
-  const now = (ctx.now ?? (() => new Date()))().toISOString();
+async function insertBatch(ctx: RecordContext, entity: EntityModel, records: readonly PreparedRecord[], returning: 'record' | 'id', at: Date): Promise<Row[]> {
+  const now = at.toISOString();
   const columns = writeColumns(entity);
   const payload = records.map((r) => {
     const item: Record<string, unknown> = { id: r.id, _source: searchSource(entity, r.values) };
@@ -231,15 +270,30 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
   }));
   const events = records.map((r) => ({ record_id: r.id, payload: { entity: entity.name, id: r.id, owner: ctx.actorId, values: r.values, ...causeOf(ctx) } }));
   const text = insertStatement(entity, returning, ctx.db);
-  const result = await ctx.db.executeQuery<Row>(CompiledQuery.raw(text, [now, ctx.actorId, JSON.stringify(payload), JSON.stringify(audit), JSON.stringify(events)]));
-  return [...result.rows];
+  const run = async (db: Kysely<SystemTables>) => {
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(text, [now, ctx.actorId, JSON.stringify(payload), JSON.stringify(audit), JSON.stringify(events)]));
+    return [...result.rows];
+  };
+  // An entity that roll-ups read needs a second statement (the insert's own snapshot cannot see
+  // the new rows), so both run in one transaction; every other entity keeps its single statement.
+  if (!feedsRollups(entity)) return run(ctx.db);
+  return withTransaction(ctx.db, async (trx) => {
+    const rows = await run(trx);
+    await refreshRollups(trx, entity, records.map((r) => r.values));
+    return rows;
+  });
+}
+
+function momentOf(ctx: RecordContext): WriteMoment {
+  return { now: (ctx.now ?? (() => new Date()))(), actorId: ctx.actorId, timeZone: ctx.timeZone };
 }
 
 export async function createRecord(ctx: RecordContext, entity: EntityModel, input: unknown): Promise<RecordResult<RecordOutput>> {
-  const prepared = prepare(entity, input, '');
+  const moment = momentOf(ctx);
+  const prepared = prepare(entity, input, '', moment);
   if (!prepared.ok) return fail({ code: 'invalid', message: summarise(prepared.issues), issues: prepared.issues });
   try {
-    const rows = await insertBatch(ctx, entity, [prepared.record], 'record');
+    const rows = await insertBatch(ctx, entity, [prepared.record], 'record', moment.now);
     const row = rows[0];
     if (!row) throw new Error('insert returned no row');
     return ok(rowToRecord(entity, row));
@@ -256,15 +310,16 @@ export async function bulkCreate(ctx: RecordContext, entity: EntityModel, inputs
   if (inputs.length > WRITE_LIMITS.maxBatch) return fail({ code: 'limit', message: `at most ${WRITE_LIMITS.maxBatch} records per call` });
   const prepared: PreparedRecord[] = [];
   const issues: FieldIssue[] = [];
+  const moment = momentOf(ctx);
   inputs.forEach((input, i) => {
-    const p = prepare(entity, input, `/${i}`);
+    const p = prepare(entity, input, `/${i}`, moment);
     if (p.ok) prepared.push(p.record);
     else issues.push(...p.issues);
   });
   if (issues.length > 0) return fail({ code: 'invalid', message: `${new Set(issues.map((i) => i.path.split('/')[1])).size} of ${inputs.length} records are invalid; nothing was saved`, issues: issues.slice(0, 100) });
   if (prepared.length === 0) return ok({ ids: [] });
   try {
-    const rows = await insertBatch(ctx, entity, prepared, 'id');
+    const rows = await insertBatch(ctx, entity, prepared, 'id', moment.now);
     return ok({ ids: rows.map((r) => String(r.id)) });
   } catch (error) {
     const mapped = databaseError(entity, error, 'write');
@@ -303,7 +358,8 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
   if (typeof input.id !== 'string' || !UUID.test(input.id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
   const checked = validateRecord(entity, input.values, 'update');
   if (!checked.ok) return fail({ code: 'invalid', message: summarise(checked.issues), issues: checked.issues });
-  const now = (ctx.now ?? (() => new Date()))().toISOString();
+  const moment = momentOf(ctx);
+  const now = moment.now.toISOString();
   try {
     return await withTransaction(ctx.db, async (trx) => {
       const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${input.id} for update`.execute(trx);
@@ -320,7 +376,9 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       if (Object.keys(changes).length === 0) return ok(current);
       const merged: Record<string, JsonValue | null> = {};
       for (const f of entity.fields) merged[f.name] = f.name in checked.values ? (checked.values[f.name] ?? null) : (current[f.name] ?? null);
-      const rowValues = fieldRow(entity, Object.fromEntries(Object.keys(changes).map((k) => [k, checked.values[k] ?? null])));
+      const refused = recomputeForUpdate(entity, merged, changes, current, moment);
+      if (refused) return fail({ code: 'invalid', message: summarise(refused), issues: refused });
+      const rowValues = fieldRow(entity, Object.fromEntries(Object.keys(changes).map((k) => [k, merged[k] ?? null])));
       const sets: RawBuilder<unknown>[] = Object.entries(rowValues).map(([column, value]) => sql`${sql.id(column)} = ${toParam(value)}`);
       sets.push(sql`version = version + 1`, sql`updated_at = ${now}::timestamptz`, sql`${sql.id(SEARCH_COLUMN)} = peyvand.search_text(${searchSource(entity, merged)})`);
       const payload = { entity: entity.name, id: input.id, changes, record: merged, owner: current.owner ?? null, ...causeOf(ctx) };
@@ -337,6 +395,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
         select * from u`.execute(trx);
       const next = updated.rows[0];
       if (!next) throw new Error('row locked for update was not updated');
+      if (feedsRollups(entity)) await refreshRollups(trx, entity, [current, merged]);
       return ok(rowToRecord(entity, next));
     });
   } catch (error) {
@@ -344,6 +403,41 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
     if (mapped) return fail(mapped);
     throw error;
   }
+}
+
+/**
+ * Formulas over the merged record (their changes join `changes`, so audit and outbox carry them
+ * like any change) and rules over the result, with the stored record as `old`. Fills `merged` and
+ * `changes` in place; returns the issues when the update must be refused.
+ */
+function recomputeForUpdate(
+  entity: EntityModel,
+  merged: Record<string, JsonValue | null>,
+  changes: Record<string, { old: JsonValue; new: JsonValue }>,
+  current: RecordOutput,
+  moment: WriteMoment,
+): readonly FieldIssue[] | null {
+  const computes = hasFormulas(entity);
+  if (!computes && rulesOf(entity).length === 0) return null;
+  const system = {
+    id: current.id ?? null,
+    owner: current.owner ?? null,
+    created_by: current.created_by ?? null,
+    created_at: current.created_at ?? null,
+    updated_at: moment.now.toISOString(),
+    version: Number(current.version) + 1,
+  };
+  if (computes) {
+    const formulas = computeFormulas(entity, { ...merged, ...system }, computeOptions(moment));
+    if (!formulas.ok) return formulas.issues;
+    for (const [name, value] of Object.entries(formulas.values)) {
+      merged[name] = value;
+      if (!sameValue(current[name], value)) changes[name] = { old: current[name] ?? null, new: value };
+      else delete changes[name];
+    }
+  }
+  const broken = checkRules(entity, { ...merged, ...system }, { ...computeOptions(moment), old: current });
+  return broken.length > 0 ? broken : null;
 }
 
 /** Arrays go to PostgreSQL as arrays; everything else as it is. */
@@ -374,6 +468,7 @@ export async function deleteRecord(ctx: RecordContext, entity: EntityModel, inpu
           select ${now}::timestamptz, 'record.deleted', ${entity.name}, d.id, ${ctx.actorId}::uuid, ${JSON.stringify({ entity: entity.name, id, record: current, ...causeOf(ctx) })}::jsonb from d
         )
         select id from d`.execute(trx);
+      if (feedsRollups(entity)) await refreshRollups(trx, entity, [current]);
       return ok({ id });
     });
   } catch (error) {

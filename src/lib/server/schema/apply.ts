@@ -11,6 +11,7 @@ import type { Model } from '../../model/types.ts';
 import { planMigration, type SchemaStep } from './plan.ts';
 import { renderCheck, renderStep } from './render.ts';
 import { loadCurrentModel, MODEL_CHANNEL } from './model-store.ts';
+import { computeValues } from './compute-values.ts';
 
 export type StepStatus = 'applied' | 'planned' | 'needs-confirmation' | 'impossible';
 
@@ -95,7 +96,12 @@ export async function applyModel(database: Database, options: ApplyOptions): Pro
         }
         await options.beforeStep?.(step, index);
         for (const statement of renderStep(step, { archiveSuffix: `v${current.version + 1}`, textCollation })) await statement.execute(trx);
-        outcomes.push({ step, affectedRows: affected, status: options.dryRun ? 'planned' : 'applied', message: null });
+        let message: string | null = null;
+        if (step.action.type === 'compute-values') {
+          const computed = await computeValues(trx, options.model, step.action, new Date());
+          if (computed.failed > 0) message = `${computed.failed} record${computed.failed === 1 ? '' : 's'} left empty: ${computed.firstError ?? ''}`;
+        }
+        outcomes.push({ step, affectedRows: affected, status: options.dryRun ? 'planned' : 'applied', message });
       }
 
       if (blocked) throw new Rollback({ status: 'refused', version: current.version, ...base, outcomes });

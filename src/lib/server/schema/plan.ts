@@ -102,7 +102,13 @@ export type StepAction =
   | { readonly type: 'add-foreign-key'; readonly table: string; readonly fk: DerivedForeignKey }
   | { readonly type: 'drop-foreign-key'; readonly table: string; readonly name: string }
   | { readonly type: 'rename-constraint'; readonly table: string; readonly from: string; readonly to: string }
-  | { readonly type: 'refresh-search'; readonly table: string; readonly sources: readonly SearchSource[] };
+  | { readonly type: 'refresh-search'; readonly table: string; readonly sources: readonly SearchSource[] }
+  /**
+   * Formula and roll-up values of existing records (a computed field added or changed, or the
+   * values it reads changed by another step). Run by `apply` with the new model: formulas are
+   * evaluated by the expression language, roll-ups by one aggregate statement per field.
+   */
+  | { readonly type: 'compute-values'; readonly table: string; readonly fields: readonly string[] };
 
 export interface TableColumn extends ColumnSpec {
   readonly notNull: boolean;
@@ -302,7 +308,77 @@ export function planMigration(oldModel: Model, newModel: Model, options: PlanOpt
   // Drops of constraints go before the column changes that would break them; additions after.
   const dropping = constraints.filter((s) => s.kind === 'index.drop' || s.kind === 'relation.drop');
   const adding = constraints.filter((s) => s.kind !== 'index.drop' && s.kind !== 'relation.drop');
-  return [...dropping, ...early, ...middle, ...late, ...adding];
+  const steps = [...dropping, ...early, ...middle, ...late, ...adding];
+  return [...steps, ...planComputedValues(newModel, entityMatches, steps)];
+}
+
+/** Steps that change stored values of existing records (and so what formulas and roll-ups read). */
+function changesValues(step: SchemaStep): boolean {
+  switch (step.action.type) {
+    case 'convert-columns':
+    case 'clear-values':
+    case 'set-not-null':
+    case 'add-foreign-key':
+      return true;
+    case 'add-columns':
+      return step.action.columns.some((c) => c.fill !== undefined && c.fill !== null);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Existing records get the values of computed fields that are new or whose definition changed,
+ * and fresh ones where another step changed what they read. Formulas first (all of an entity's,
+ * as they may use each other), then roll-ups (which may aggregate a formula). New tables are
+ * empty and need nothing.
+ */
+function planComputedValues(newModel: Model, entityMatches: ReadonlyMap<EntityModel, EntityModel>, steps: readonly SchemaStep[]): SchemaStep[] {
+  const existing = newModel.entities.filter((e) => entityMatches.has(e));
+  const changed = new Set(steps.filter(changesValues).map((s) => s.entity));
+  const formulaTables = new Set<string>();
+  const rollupFields = new Map<string, Set<string>>();
+  const addRollup = (table: string, field: string) => rollupFields.set(table, (rollupFields.get(table) ?? new Set()).add(field));
+  for (const next of existing) {
+    const old = entityMatches.get(next);
+    if (!old) continue;
+    const fieldMatches = matchByIdentity(old.fields, next.fields);
+    for (const field of next.fields) {
+      if (!field.computed) continue;
+      const was = fieldMatches.get(field);
+      const isNew = !was || was.type !== field.type || !sameJson(was.computed ?? null, field.computed);
+      if (field.computed.kind === 'formula' && (isNew || changed.has(next.name))) formulaTables.add(next.name);
+      if (field.computed.kind === 'rollup' && isNew) addRollup(next.name, field.name);
+    }
+  }
+  // Roll-ups over records whose values changed, or whose formulas are recomputed.
+  for (const parent of existing) {
+    for (const field of parent.fields) {
+      if (field.computed?.kind !== 'rollup') continue;
+      const source = field.computed.entity;
+      if (changed.has(source) || formulaTables.has(source)) addRollup(parent.name, field.name);
+    }
+  }
+  const out: SchemaStep[] = [];
+  for (const table of formulaTables) {
+    const entity = newModel.entities.find((e) => e.name === table);
+    const fields = entity?.fields.filter((f) => f.computed?.kind === 'formula').map((f) => f.name) ?? [];
+    out.push(computeStep(table, fields, 'formula'));
+  }
+  for (const [table, fields] of rollupFields) out.push(computeStep(table, [...fields], 'roll-up'));
+  return out;
+}
+
+function computeStep(table: string, fields: readonly string[], what: 'formula' | 'roll-up'): SchemaStep {
+  return {
+    kind: 'field.update',
+    entity: table,
+    field: fields[0] ?? '',
+    reason: `compute ${what} field${fields.length === 1 ? '' : 's'} ${fields.map((f) => `"${f}"`).join(', ')} for the existing records of "${table}"`,
+    destructive: false,
+    check: { table, test: { kind: 'rows' } },
+    action: { type: 'compute-values', table, fields },
+  };
 }
 
 function entityMeta(e: EntityModel): unknown {

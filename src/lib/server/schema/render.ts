@@ -174,6 +174,9 @@ export function renderStep(step: SchemaStep, context: RenderContext): RawBuilder
       return [sql`alter table ${table(a.table)} rename constraint ${col(a.from)} to ${col(a.to)}`];
     case 'refresh-search':
       return [sql`update ${table(a.table)} set ${col(SEARCH_COLUMN)} = ${searchExpression(a.sources)}`];
+    case 'compute-values':
+      // Not SQL alone: formulas are evaluated by the expression language (see compute-values.ts).
+      return [];
   }
 }
 
