@@ -46,7 +46,7 @@ export function defaultBackoff(attempt: number): number {
   return Math.min(2000 * 4 ** (attempt - 1), 1_800_000) * (0.8 + Math.random() * 0.4);
 }
 
-type RunRow = Selectable<WorkflowRunsTable>;
+type RunRow = Selectable<WorkflowRunsTable> & { readonly resumed: boolean };
 
 const programs = new WeakMap<WorkflowModel, readonly Instruction[]>();
 function programOf(workflow: WorkflowModel): readonly Instruction[] {
@@ -68,13 +68,15 @@ class StepAbort extends Error {
 
 /** Takes the run if it is due and nobody holds it; null when there is nothing to do. */
 async function claim(db: Kysely<SystemTables>, runId: string, now: Date, leaseMs: number): Promise<RunRow | null> {
+  // `resumed`: the run had started before (a wait, a retry, a crash), so its record may have changed.
   const result = await sql<RunRow>`
-    update peyvand.workflow_runs
-    set status = 'running', lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz, started_at = coalesce(started_at, ${now.toISOString()}::timestamptz)
-    where id = ${runId}
-      and ((status in ('pending', 'waiting') and (resume_at is null or resume_at <= ${now.toISOString()}::timestamptz))
-        or (status = 'running' and lease_until < ${now.toISOString()}::timestamptz))
-    returning *`.execute(db);
+    update peyvand.workflow_runs r
+    set status = 'running', lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz, started_at = coalesce(r.started_at, ${now.toISOString()}::timestamptz)
+    from (select id, started_at is not null as resumed from peyvand.workflow_runs where id = ${runId}) before
+    where r.id = before.id
+      and ((r.status in ('pending', 'waiting') and (r.resume_at is null or r.resume_at <= ${now.toISOString()}::timestamptz))
+        or (r.status = 'running' and r.lease_until < ${now.toISOString()}::timestamptz))
+    returning r.*, before.resumed`.execute(db);
   return result.rows[0] ?? null;
 }
 
@@ -94,8 +96,9 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
   if (!workflow) return finish(db, run.id, 'failed', `workflow "${run.workflow}" no longer exists`, clock());
   const entity = workflow.entity ? (findEntity(model, workflow.entity) ?? null) : null;
   let input = parseInput(run.input);
-  // Steps see the record as it is now (a wait may have passed since the trigger), when it still exists.
-  if (entity && run.record_id && run.trigger !== 'record.deleted') {
+  // A resumed run's steps see the record as it is now (a wait may have passed), when it still exists;
+  // a fresh one has the record as the trigger's event carried it.
+  if (entity && run.record_id && run.trigger !== 'record.deleted' && (run.resumed || !input.record)) {
     const current = await getRecord({ db, actorId: null }, entity, run.record_id);
     if (current.ok) input = { ...input, record: current.value };
   }
@@ -132,7 +135,9 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
 
     if (instruction.kind === 'branch') {
       const next = request.took === 'then' ? pc + 1 : instruction.elseAt;
-      await advance(db, { run, pc: next, leaseMs, now, step: { stepId: step.id, action: step.type, attempt: attempt + 1, status: 'ok', input: shown, output: { took: request.took ?? 'else' }, error: null, startedAt: now, finishedAt: clock() } });
+      const done = atEnd(program, next);
+      await advance(db, { run, pc: next, leaseMs, now, done, step: { stepId: step.id, action: step.type, attempt: attempt + 1, status: 'ok', input: shown, output: { took: request.took ?? 'else' }, error: null, startedAt: now, finishedAt: clock() } });
+      if (done) return;
       pc = next;
       attempt = 0;
       continue;
@@ -153,9 +158,11 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
     }
 
     const key = `${run.id}:${step.id}`;
+    const last = atEnd(program, pc + 1);
     let result: ActionResult;
     try {
-      result = type.effect === 'external' ? await runExternal(options, { run, pc, leaseMs, key, type, request, shown, ctx, attempt }) : await runInternal(options, { run, pc, leaseMs, key, type, request, shown, ctx, attempt });
+      const stepRun: StepRun = { run, pc, leaseMs, key, type, request, shown, ctx, attempt, last };
+      result = type.effect === 'external' ? await runExternal(options, stepRun) : await runInternal(options, stepRun);
     } catch (error) {
       result = { status: 'error', error: (error as Error).message, retry: true };
     }
@@ -174,10 +181,23 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
       await options.schedule({ runId: run.id, key: `${run.id}:${pc}:${attempt + 1}`, delayMs: delay }).catch(() => undefined);
       return;
     }
+    if (last) return; // the step's own statement ended the run
     pc += 1;
     attempt = 0;
   }
   await finish(db, run.id, 'done', null, clock());
+}
+
+/** Whether the program ends at `pc` (following jumps). */
+function atEnd(program: readonly Instruction[], pc: number): boolean {
+  let at = pc;
+  for (let guard = 0; guard <= program.length; guard++) {
+    const instruction = program[at];
+    if (!instruction) return true;
+    if (instruction.kind !== 'jump') return false;
+    at = instruction.to;
+  }
+  return false;
 }
 
 interface StepRun {
@@ -190,34 +210,37 @@ interface StepRun {
   readonly shown: JsonObject;
   readonly ctx: ActionContext;
   readonly attempt: number;
+  /** The program ends after this step: its statement also ends the run. */
+  readonly last: boolean;
 }
 
-/** The ledger row, the effect, the step record and the next program counter: one transaction. */
+/** Thrown to roll back an effect whose ledger row already existed (it was done before). */
+class AlreadyDone extends Error {}
+
+/**
+ * The effect, then its ledger row, the step's record and the next program counter in one
+ * statement — all in one transaction. If the ledger row already existed (the step was done
+ * before, by a worker that died before it could report), the transaction is rolled back and the
+ * run simply moves on.
+ */
 async function runInternal(options: ExecutorOptions, s: StepRun): Promise<ActionResult> {
   const startedAt = s.ctx.now;
   try {
     return await options.db.transaction().execute(async (trx) => {
-      const claimed = await sql<{ key: string }>`
-        insert into peyvand.effect_ledger (key, run_id, step_id, state, sends, claimed_at)
-        values (${s.key}, ${s.run.id}, ${s.ctx.stepId}, 'done', 1, ${startedAt.toISOString()}::timestamptz)
-        on conflict (key) do nothing returning key`.execute(trx);
-      if (claimed.rows.length === 0) {
-        // Done before, in a transaction that also advanced the run: nothing to repeat.
-        const result: ActionResult = { status: 'skipped', reason: 'already done' };
-        await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
-        return result;
-      }
       options.fault?.('before-effect', s.ctx.stepId);
       const result = await s.type.perform(s.request, { ...s.ctx, db: trx });
       if (result.status === 'error') throw new StepAbort(result);
       options.fault?.('after-effect', s.ctx.stepId);
-      await trx.updateTable('peyvand.effect_ledger').set({ output: JSON.stringify(resultOutput(result)), done_at: new Date().toISOString() }).where('key', '=', s.key).execute();
-      await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+      const fresh = await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, done: s.last, step: stepRecord(s, result, startedAt), ledger: { key: s.key, state: 'done' } });
+      if (!fresh) throw new AlreadyDone();
       return result;
     });
   } catch (error) {
     if (error instanceof StepAbort) return error.result;
-    throw error;
+    if (!(error instanceof AlreadyDone)) throw error;
+    const result: ActionResult = { status: 'skipped', reason: 'already done' };
+    await advance(options.db, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, done: s.last, step: stepRecord(s, result, startedAt) });
+    return result;
   }
 }
 
@@ -232,7 +255,7 @@ async function runExternal(options: ExecutorOptions, s: StepRun): Promise<Action
   const entry = ledger.rows[0];
   if (entry?.state === 'done') {
     const result: ActionResult = { status: 'skipped', reason: 'already sent' };
-    await advance(options.db, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+    await advance(options.db, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, done: s.last, step: stepRecord(s, result, startedAt) });
     return result;
   }
   options.fault?.('before-send', s.ctx.stepId);
@@ -242,7 +265,7 @@ async function runExternal(options: ExecutorOptions, s: StepRun): Promise<Action
   if (result.status === 'error') return result;
   await options.db.transaction().execute(async (trx) => {
     await trx.updateTable('peyvand.effect_ledger').set({ state: 'done', output: JSON.stringify(resultOutput(result)), done_at: new Date().toISOString() }).where('key', '=', s.key).execute();
-    await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, step: stepRecord(s, result, startedAt) });
+    await advance(trx, { run: s.run, pc: s.pc + 1, leaseMs: s.leaseMs, now: startedAt, done: s.last, step: stepRecord(s, result, startedAt) });
   });
   return result;
 }
@@ -295,14 +318,31 @@ async function recordStep(db: Kysely<SystemTables>, entry: StepEntry & { readonl
     .execute();
 }
 
-/** Records a finished step and moves the run's program counter, renewing its lease. */
-async function advance(db: Kysely<SystemTables>, a: { run: RunRow; pc: number; leaseMs: number; now: Date; step: StepEntry }): Promise<void> {
-  await recordStep(db, { ...a.step, run: a.run });
-  await db
-    .updateTable('peyvand.workflow_runs')
-    .set({ pc: a.pc, attempt: 0, error: null, lease_until: new Date(Date.now() + a.leaseMs).toISOString() })
-    .where('id', '=', a.run.id)
-    .execute();
+/**
+ * One statement: the step's record, the run's next program counter (or its end) and, for an
+ * effect, its ledger row. Returns false when the ledger row already existed: the caller rolls back.
+ */
+async function advance(db: Kysely<SystemTables>, a: { run: RunRow; pc: number; leaseMs: number; now: Date; step: StepEntry; done: boolean; ledger?: { key: string; state: 'done' } }): Promise<boolean> {
+  const e = a.step;
+  const at = new Date();
+  const ledger = a.ledger
+    ? sql`, l as (
+        insert into peyvand.effect_ledger (key, run_id, step_id, state, sends, output, claimed_at, done_at)
+        values (${a.ledger.key}, ${a.run.id}, ${e.stepId}, 'done', 1, ${e.output === null ? null : JSON.stringify(e.output)}::jsonb, ${e.startedAt.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz)
+        on conflict (key) do nothing returning key)
+      select count(*)::int as claimed from l`
+    : sql` select 1 as claimed`;
+  const result = await sql<{ claimed: number }>`
+    with s as (
+      insert into peyvand.workflow_steps (run_id, step_id, action, attempt, status, input, output, error, started_at, finished_at)
+      values (${a.run.id}, ${e.stepId}, ${e.action}, ${e.attempt}, ${e.status}, ${e.input === null ? null : JSON.stringify(e.input)}::jsonb, ${e.output === null ? null : JSON.stringify(e.output)}::jsonb, ${e.error}, ${e.startedAt.toISOString()}::timestamptz, ${e.finishedAt.toISOString()}::timestamptz)
+    ), r as (
+      update peyvand.workflow_runs set pc = ${a.pc}, attempt = 0, error = null,
+        status = ${a.done ? 'done' : 'running'}, finished_at = ${a.done ? at.toISOString() : null}::timestamptz,
+        lease_until = ${a.done ? null : new Date(Date.now() + a.leaseMs).toISOString()}::timestamptz, resume_at = null
+      where id = ${a.run.id}
+    )${ledger}`.execute(db);
+  return Number(result.rows[0]?.claimed ?? 1) > 0;
 }
 
 async function finish(db: Kysely<SystemTables>, runId: string, status: 'done' | 'failed' | 'dead', error: string | null, now: Date): Promise<void> {
