@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../support/databases.ts';
 import { entity, packOf } from '../support/packs.ts';
 import { must, openTestRuntime } from '../support/runtime.ts';
 import { startTestJobs, testQueue, waitFor } from '../support/jobs.ts';
@@ -45,7 +46,7 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-describe('Redis outage', () => {
+describe.skipIf(!BACKENDS.includes('postgres'))('Redis outage', () => {
   let runtime: Runtime;
   let dispose: () => Promise<void>;
   let deal: EntityModel;

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase } from '../support/databases.ts';
+import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
 import { entity, packOf } from '../support/packs.ts';
 import { must } from '../support/runtime.ts';
 import { REDIS_URL, waitFor } from '../support/jobs.ts';
@@ -37,7 +37,7 @@ interface Hook {
   readonly body: string;
 }
 
-describe('workflow runs survive a killed worker', () => {
+describe.skipIf(!BACKENDS.includes('postgres'))('workflow runs survive a killed worker', () => {
   let database: Database;
   let drop: () => Promise<void>;
   let url: string;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entity, packOf, type WorkflowDoc } from '../support/packs.ts';
+import { BACKENDS } from '../support/databases.ts';
 import { must, openTestRuntime } from '../support/runtime.ts';
 import { startTestJobs, testServices, waitFor, type QueueKind } from '../support/jobs.ts';
 import { applyPack } from '../../src/lib/server/packs/pack-service.ts';
@@ -22,10 +23,13 @@ import { messageIdFor, type Mailer, type OutgoingEmail } from '../../src/lib/ser
 import { MAX_DEPTH } from '../../src/lib/server/jobs/dispatcher.ts';
 import type { Jobs } from '../../src/lib/server/jobs/jobs.ts';
 
-const MODES: readonly { db: DatabaseKind; queue: QueueKind }[] = [
-  { db: 'pglite', queue: 'in-process' },
-  { db: 'postgres', queue: 'bullmq' },
-];
+/** The embedded mode and the scale-out mode (each where its database is under test). */
+const MODES: readonly { db: DatabaseKind; queue: QueueKind }[] = (
+  [
+    { db: 'pglite', queue: 'in-process' },
+    { db: 'postgres', queue: 'bullmq' },
+  ] as const
+).filter((m) => BACKENDS.includes(m.db));
 
 const ENTITIES = [
   entity(
