@@ -12,8 +12,9 @@ import { shell } from './messages/shell.ts';
 import { records } from './messages/records.ts';
 import { designer } from './messages/designer.ts';
 import { forms } from './messages/forms.ts';
+import { workflows } from './messages/workflows.ts';
 
-const AREAS = [shell, records, designer, forms] as const;
+const AREAS = [shell, records, designer, forms, workflows] as const;
 
 type EnglishOf<A> = A extends { en: infer E } ? keyof E : never;
 export type MessageKey = EnglishOf<(typeof AREAS)[number]>;

@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl, relationTitles, titleOf } from '$lib/server/records/page-support.ts';
 import type { RecordOutput } from '$lib/server/records/record-service.ts';
+import { completeTaskAction, recordAutomation, startManualAction } from '$lib/server/rules/automation-pages.ts';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
   const user = locals.user;
@@ -30,7 +31,11 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       };
     }),
   );
-  const [titles, history] = await Promise.all([relationTitles(locals.runtime, user, entity, [record]), caller.history({ id: params.id })]);
+  const [titles, history, automation] = await Promise.all([
+    relationTitles(locals.runtime, user, entity, [record]),
+    caller.history({ id: params.id }),
+    recordAutomation(locals, user, entity, String(record.id)),
+  ]);
   return {
     entity,
     record,
@@ -38,6 +43,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     titles,
     incoming,
     history,
+    automation,
   };
 };
 
@@ -55,4 +61,7 @@ export const actions: Actions = {
     }
     redirect(303, `/e/${entity.name}`);
   },
+  /** Starts one of the entity's manual workflows on this record. */
+  runWorkflow: async (event) => startManualAction(event, entityFromUrl(event.locals.runtime.current().model, event.params.entity), event.params.id),
+  completeTask: (event) => completeTaskAction(event),
 };
