@@ -151,20 +151,28 @@ describe.each(BACKENDS)('designer on %s', (kind) => {
     expect(await records('contact').get({ id: idOf(sara) })).toMatchObject({ position: 'CEO' });
   });
 
-  it('renames an entity and keeps its records', async () => {
-    // Nothing links to deal, so it can be renamed; company cannot (contact and deal link to it).
-    const acme = await records('company').create({ name: 'Acme' });
-    const deal = await records('deal').create({ title: 'Big one', company_id: idOf(acme), stage: 'proposal' });
-    const draft = { ...(await storedDraft('deal')), name: 'opportunity' };
-    const result = await runtime.caller(admin).admin.entities.applyChange({ document: documentOf(draft), previousName: 'deal', allowDestructive: false });
+  it('renames an entity and keeps its records; refuses while other entities link to it or roll it up', async () => {
+    // A new entity nothing refers to can be renamed.
+    let draft: EntityDraft = { ...emptyEntityDraft(), name: 'visit', labels: { en: 'Visit' }, pluralLabels: { en: 'Visits' } };
+    draft = addField(draft, 'place', 'text');
+    await runtime.caller(admin).admin.entities.applyChange({ document: documentOf(draft), allowDestructive: false });
+    const visit = await records('visit').create({ place: 'Tabriz' });
+    const renamed = { ...(await storedDraft('visit')), name: 'meeting' };
+    const result = await runtime.caller(admin).admin.entities.applyChange({ document: documentOf(renamed), previousName: 'visit', allowDestructive: false });
     expect(result.outcomes[0]?.step.kind).toBe('entity.rename');
-    expect(await records('opportunity').get({ id: idOf(deal) })).toMatchObject({ title: 'Big one', stage: 'proposal' });
-    expect(entityOf('opportunity')?.pack).toBe('b2b-sales');
+    expect(await records('meeting').get({ id: idOf(visit) })).toMatchObject({ place: 'Tabriz' });
 
-    const renameCompany = { ...(await storedDraft('company')), name: 'organisation' };
-    const error = await refusal(runtime.caller(admin).admin.entities.applyChange({ document: documentOf(renameCompany), previousName: 'company', allowDestructive: false }));
-    expect(error.code).toBe('CONFLICT');
-    expect(error instanceof PeyvandApiError && error.detail.peyvandCode).toBe('in-use');
+    // company: contact and deal link to it; deal: company's roll-ups read it.
+    for (const [name, to, by] of [
+      ['company', 'organisation', 'contact.company_id'],
+      ['deal', 'opportunity', 'company.open_deal_amount'],
+    ] as const) {
+      const stored = { ...(await storedDraft(name)), name: to };
+      const error = await refusal(runtime.caller(admin).admin.entities.applyChange({ document: documentOf(stored), previousName: name, allowDestructive: false }));
+      expect(error.code, name).toBe('CONFLICT');
+      expect(error instanceof PeyvandApiError && error.detail.peyvandCode, name).toBe('in-use');
+      expect(error.message, name).toContain(by);
+    }
   });
 
   it('refuses to drop a field without allowDestructive, and drops it (archived) with it', async () => {

@@ -213,9 +213,17 @@ describe.each(BACKENDS)('records on %s', (kind) => {
       );
       expect(big).toMatchObject({ number: 'DL-000003', amount: { amount: '1234567890123456789012345678.0123456789', currency: 'EUR' }, probability: '0' });
 
-      // What get and list read back is what create returned.
+      // The company's roll-ups now count its two open deals (the won one is not open).
+      expect(must(await getRecord(ctx, company, idOf(acme)))).toMatchObject({ open_deal_count: 2 });
+      // What get and list read back is what create returned (the company's roll-ups aside).
+      const { open_deal_count: _count, open_deal_amount: _amount, ...acmeFields } = must(await getRecord(ctx, company, idOf(acme)));
+      void _count;
+      void _amount;
+      const { open_deal_count: _c0, open_deal_amount: _a0, ...acmeCreated } = acme;
+      void _c0;
+      void _a0;
+      expect(acmeFields).toEqual(acmeCreated);
       for (const [e, r] of [
-        [company, acme],
         [contact, sara],
         [deal, first],
         [deal, second],
@@ -373,7 +381,8 @@ describe.each(BACKENDS)('records on %s', (kind) => {
       const outbox = await outboxRows(id);
       expect(outbox.map((o) => o.topic)).toEqual(['record.created', 'record.updated']);
       expect(outbox[1]?.actor_id).toBe(actorId);
-      expect(json(outbox[1]?.payload)).toEqual({ entity: 'contact', id, changes: { job_title: { old: 'Engineer', new: 'CTO' }, stage: { old: 'lead', new: 'customer' } } });
+      // The event carries the change and the record after it (workflows read both).
+      expect(json(outbox[1]?.payload)).toMatchObject({ entity: 'contact', id, changes: { job_title: { old: 'Engineer', new: 'CTO' }, stage: { old: 'lead', new: 'customer' } }, record: { job_title: 'CTO', stage: 'customer' } });
       expect(outbox[1]?.dispatched_at).toBeNull();
 
       // One transaction: the row version, the audit row and the outbox row carry the same xmin.
@@ -501,8 +510,8 @@ describe.each(BACKENDS)('records on %s', (kind) => {
       const deals = must(
         await bulkCreate(ctx, deal, [
           { title: 'd1', company_id: idOf(co), stage: 'won', contact_id: idOf(person) },
-          { title: 'd2', company_id: idOf(co), stage: 'lost' },
-          { title: 'd3', company_id: idOf(other), stage: 'lost' },
+          { title: 'd2', company_id: idOf(co), stage: 'lost', lost_reason: 'price' },
+          { title: 'd3', company_id: idOf(other), stage: 'lost', lost_reason: 'timing' },
         ]),
       );
       expect(deals.ids).toHaveLength(3);

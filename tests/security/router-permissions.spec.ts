@@ -111,15 +111,18 @@ describe('router permissions (b2b-sales)', () => {
     return Number(result.rows[0]?.n);
   }
 
+  const ENTITY_PROCEDURES = ['list', 'get', 'history', 'runs', 'views', 'saveView', 'deleteView', 'create', 'bulkCreate', 'update', 'delete', 'runWorkflow'];
+
   it('has the procedures the model implies, for every entity', () => {
     const paths = procedures(router).map(([path]) => path);
     for (const e of ['company', 'contact', 'deal']) {
-      for (const action of ['list', 'get', 'history', 'views', 'saveView', 'deleteView', 'create', 'bulkCreate', 'update', 'delete']) expect(paths).toContain(`entities.${e}.${action}`);
+      for (const action of ENTITY_PROCEDURES) expect(paths).toContain(`entities.${e}.${action}`);
     }
     const statics = ['auth.signIn', 'auth.me', 'auth.changePassword', 'auth.createToken', 'auth.listTokens', 'auth.revokeToken', 'meta.model', 'meta.versions'];
     const admin = ['admin.entities.get', 'admin.entities.plan', 'admin.entities.applyChange', 'admin.entities.remove'];
-    for (const path of [...statics, ...admin]) expect(paths).toContain(path);
-    expect(paths).toHaveLength(3 * 10 + statics.length + admin.length);
+    const workflows = ['list', 'get', 'check', 'save', 'remove', 'dryRun', 'runs', 'run', 'retry', 'webhookSecret'].map((p) => `workflows.${p}`);
+    for (const path of [...statics, ...admin, ...workflows]) expect(paths).toContain(path);
+    expect(paths).toHaveLength(3 * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length);
   });
 
   it('every procedure declares a permission, and record procedures name their entity and action', () => {
@@ -134,6 +137,8 @@ describe('router permissions (b2b-sales)', () => {
       bulkCreate: 'record.create',
       update: 'record.update',
       delete: 'record.delete',
+      runWorkflow: 'record.update',
+      runs: 'record.read',
     };
     for (const [path, procedure] of procedures(router)) {
       const permission = permissionOf(procedure);
@@ -147,6 +152,7 @@ describe('router permissions (b2b-sales)', () => {
       else expect(permission?.action, path).not.toBe('public');
       if (path === 'meta.versions') expect(permission?.action).toBe('admin');
       if (parts[0] === 'admin') expect(permission, path).toEqual({ action: 'model.change' });
+      if (parts[0] === 'workflows') expect(['admin', 'model.change'], path).toContain(permission?.action);
     }
   });
 
@@ -199,5 +205,9 @@ describe('router permissions (b2b-sales)', () => {
     const error = await refusal(callAt(member, 'meta.versions')());
     expect(error.code).toBe('FORBIDDEN');
     await expect(callAt(caller(user({ isAdmin: true })), 'meta.versions')()).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ source: 'pack b2b-sales@1.0.0' })]));
+    // Workflows are administration: a member may neither read, define, dry-run nor retry them.
+    for (const path of ['workflows.list', 'workflows.save', 'workflows.dryRun', 'workflows.runs', 'workflows.retry', 'workflows.webhookSecret']) {
+      expect((await refusal(callAt(member, path)(inputFor(path)))).code, path).toBe('FORBIDDEN');
+    }
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_TYPE_NAMES, type FieldTypeName } from '../fields/names.ts';
 import { loadEntityDocuments } from '../model/load-pack.ts';
 import type { JsonObject } from '../model/types.ts';
-import { addField, changeFieldType, documentFromDraft, draftFromDocument, emptyEntityDraft, moveField, removeField, type EntityDraft, type FieldDraft } from './entity-draft.ts';
+import { addField, changeFieldType, documentFromDraft, draftFromDocument, emptyEntityDraft, moveField, removeField, type EntityDraft, type FieldDraft, renameInExpression } from './entity-draft.ts';
 
 const PACK = join(import.meta.dirname, '../../../packs/b2b-sales/entities');
 const b2bDocuments = readdirSync(PACK)
@@ -225,5 +225,23 @@ describe('names', () => {
     const draft = addField(addField({ ...emptyEntityDraft(), name: 'thing' }, 'status', 'single_select'), 'owner_id', 'relation');
     const result = documentFromDraft(draft);
     expect(result.ok ? [] : result.issues.map((i) => i.code)).toEqual(['option.missing', 'relation.target']);
+  });
+});
+
+describe('renameInExpression', () => {
+  const keep = new Map([
+    ['stage', 'phase'],
+    ['lost_reason', 'lost_reason'],
+  ]);
+
+  it('renames field names, old.<field> included, and leaves strings, functions and user.<x> alone', () => {
+    expect(renameInExpression('stage != "stage" or not is_empty(lost_reason) and old.stage == \'won\' and user.email != ""', keep)).toBe(
+      'phase != "stage" or not is_empty(lost_reason) and old.phase == \'won\' and user.email != ""',
+    );
+  });
+
+  it('gives null when the expression reads a field that is gone', () => {
+    expect(renameInExpression('amount > 100', keep)).toBeNull();
+    expect(renameInExpression('old.amount > 100', keep)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@
  */
 import { FIELD_TYPES, resolveFieldType } from '../fields/registry.ts';
 import { parseAutoNumberFormat } from '../fields/auto-number.ts';
+import { FUNCTION_NAMES, SYSTEM_FIELD_TYPES } from '../expressions/index.ts';
 import type { FieldTypeName } from '../fields/names.ts';
 import { LOCALES } from '../i18n/locales.ts';
 import { ENTITY_NAME_MAX, FIELD_NAME_MAX, identifierProblem, RESERVED_WORDS, SYSTEM_COLUMNS } from '../model/identifiers.ts';
@@ -353,7 +354,42 @@ function rewriteFieldReferences(extra: Readonly<Record<string, JsonValue>>, rena
     if (indexes.length > 0) out['x-indexes'] = indexes;
     else delete out['x-indexes'];
   }
+  if (Array.isArray(extra['x-rules'])) {
+    // A rule follows its fields' renames; one that reads a removed field is dropped with it.
+    const rules = extra['x-rules'].flatMap((rule) => {
+      if (!isObject(rule) || typeof rule.assert !== 'string') return [rule];
+      const assert = renameInExpression(rule.assert, renames);
+      const fields = strings(rule.fields).map((n) => renames.get(n));
+      if (assert === null || fields.some((n) => n === undefined)) return [];
+      return [{ ...rule, assert, ...(rule.fields !== undefined ? { fields: fields as string[] } : {}) }];
+    });
+    if (rules.length > 0) out['x-rules'] = rules;
+    else delete out['x-rules'];
+  }
   return out;
+}
+
+/** Words of the expression language that are not field names. */
+const EXPRESSION_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'user', ...FUNCTION_NAMES, ...Object.keys(SYSTEM_FIELD_TYPES)]);
+
+/**
+ * An expression with its field names renamed (`renames`: old name → new name, for every field that
+ * is kept), or null when it names a field that is no longer there. String literals are left alone.
+ */
+export function renameInExpression(source: string, renames: ReadonlyMap<string, string>): string | null {
+  let broken = false;
+  const rename = (name: string): string => {
+    const to = renames.get(name);
+    if (to === undefined) broken = true;
+    return to ?? name;
+  };
+  const out = source.replace(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)(\s*\.\s*)?([A-Za-z_][A-Za-z0-9_]*)?/g, (whole, literal: string | undefined, name: string | undefined, dot: string | undefined, member: string | undefined) => {
+    if (literal !== undefined || name === undefined) return whole;
+    if (name === 'old' && dot !== undefined && member !== undefined) return `${name}${dot}${rename(member)}`;
+    if (EXPRESSION_WORDS.has(name) || /^\d/.test(name)) return whole;
+    return `${rename(name)}${dot ?? ''}${member ?? ''}`;
+  });
+  return broken ? null : out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  *
  * An entity made here belongs to no pack (`pack: null`); an edited one keeps its pack.
  */
-import { buildModel } from '../../model/compose-model.ts';
+import { buildModel, checkRollups } from '../../model/compose-model.ts';
 import { checkWorkflows } from '../rules/check-workflows.ts';
 import { loadEntityDocuments } from '../../model/load-pack.ts';
 import { findEntity, type EntityModel, type JsonObject, type JsonValue, type Model } from '../../model/types.ts';
@@ -143,6 +143,9 @@ async function composeChange(database: Database, change: EntityChange): Promise<
   const owned: EntityModel = { ...entity, pack: existing?.pack ?? null };
   const entities = existing ? current.model.entities.map((e) => (e === existing ? owned : e)) : [...current.model.entities, owned];
   const model = buildModel(current.model.packs, entities, current.model.workflows);
+  // Roll-ups read other entities: only the whole model can tell whether they still make sense.
+  const rollups = checkRollups(model.entities);
+  if (rollups.length > 0) return invalid(rollups.map((i) => ({ pointer: i.file === `entities/${entity.name}.json` ? i.pointer : '', field: null, message: i.file === `entities/${entity.name}.json` ? i.message : `${i.file.replace(/^entities\/|\.json$/g, '')}${i.pointer}: ${i.message}` })));
   // A change that would break a workflow (a field it uses removed or renamed) is refused, naming it.
   const broken = checkWorkflows(model);
   if (broken.length > 0) return invalid(broken.map((i) => ({ pointer: '', field: null, message: `workflow ${i.file.replace(/^workflows\/|\.json$/g, '')}${i.pointer}: ${i.message}` })));
@@ -191,8 +194,11 @@ function plainDocument(input: unknown): Record<string, JsonValue> | null {
 }
 
 /** `entity.field` of every relation in other entities that points at `target`. */
+/** Fields of other entities that refer to `target`: relations to it and roll-ups over it. */
 function linksTo(model: Model, target: string, self: string): string[] {
-  return model.entities.filter((e) => e.name !== self).flatMap((e) => e.fields.filter((f) => f.relation?.entity === target).map((f) => `${e.name}.${f.name}`));
+  return model.entities
+    .filter((e) => e.name !== self)
+    .flatMap((e) => e.fields.filter((f) => f.relation?.entity === target || (f.computed?.kind === 'rollup' && f.computed.entity === target)).map((f) => `${e.name}.${f.name}`));
 }
 
 function staleVersion(current: StoredModel, expected: number | undefined): Composed | null {
@@ -213,6 +219,6 @@ function notFound(name: string): { ok: false; error: DesignerError } {
 }
 
 function inUse(name: string, links: readonly string[], what: 'remove' | 'rename'): { ok: false; error: DesignerError } {
-  const message = `cannot ${what} entity "${name}": ${links.join(', ')} ${links.length === 1 ? 'links' : 'link'} to it; change or remove ${links.length === 1 ? 'that field' : 'those fields'} first`;
+  const message = `cannot ${what} entity "${name}": ${links.join(', ')} ${links.length === 1 ? 'links to it or rolls it up' : 'link to it or roll it up'}; change or remove ${links.length === 1 ? 'that field' : 'those fields'} first`;
   return { ok: false, error: { code: 'in-use', message, issues: links.map((field) => ({ pointer: '', field, message: `${field} links to "${name}"` })) } };
 }
