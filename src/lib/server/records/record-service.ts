@@ -345,8 +345,11 @@ export async function getRecord(ctx: RecordContext, entity: EntityModel, id: unk
 
 export interface UpdateInput {
   readonly id: string;
-  /** The version the client read; a newer stored version is a conflict. */
-  readonly version: number;
+  /**
+   * The version the client read; a newer stored version is a conflict. `'current'` (workflow
+   * actions, never the API) updates whatever version is stored, under the row lock.
+   */
+  readonly version: number | 'current';
   readonly values: unknown;
 }
 
@@ -366,7 +369,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       const row = found.rows[0];
       if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
       const current = rowToRecord(entity, row);
-      if (Number(row.version) !== input.version) {
+      if (input.version !== 'current' && Number(row.version) !== input.version) {
         return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else (version ${String(row.version)}, you edited version ${input.version}); nothing was saved`, current });
       }
       const changes: Record<string, { old: JsonValue; new: JsonValue }> = {};
@@ -384,7 +387,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       const payload = { entity: entity.name, id: input.id, changes, record: merged, owner: current.owner ?? null, ...causeOf(ctx) };
       const updated = await sql<Row>`
         with u as (
-          update ${dataTable(entity)} set ${sql.join(sets)} where id = ${input.id} and version = ${input.version} returning *
+          update ${dataTable(entity)} set ${sql.join(sets)} where id = ${input.id} and version = ${Number(row.version)} returning *
         ), a as (
           insert into peyvand.audit_log (at, actor_id, entity, record_id, action, changes)
           select ${now}::timestamptz, ${ctx.actorId}::uuid, ${entity.name}, u.id, 'update', ${JSON.stringify(changes)}::jsonb from u

@@ -1,5 +1,5 @@
 /** Updates the record that started the run: `{ "type": "update_record", "set": { "stage": "\"won\"" } }`. */
-import { getRecord, updateRecord } from '../../records/record-service.ts';
+import { updateRecord } from '../../records/record-service.ts';
 import type { JsonObject } from '../../../model/types.ts';
 import type { ActionType } from '../action-type.ts';
 import { checkSetValues, evaluateSetValues } from './set-values.ts';
@@ -22,10 +22,9 @@ export const updateRecordAction: ActionType = {
     const entity = ctx.entity;
     if (!entity) return { status: 'error', error: 'the workflow has no entity', retry: false };
     const records = { db: ctx.db, actorId: ctx.actorId, cause: { runId: ctx.runId, depth: ctx.depth + 1 } };
-    const current = await getRecord(records, entity, request.id);
-    if (!current.ok) return { status: 'skipped', reason: `the ${entity.name} no longer exists` };
-    const result = await updateRecord(records, entity, { id: String(request.id), version: Number(current.value.version), values: request.values });
-    if (!result.ok) return { status: 'error', error: result.error.message, retry: result.error.code === 'conflict' };
+    const result = await updateRecord(records, entity, { id: String(request.id), version: 'current', values: request.values });
+    if (!result.ok && result.error.code === 'not-found') return { status: 'skipped', reason: `the ${entity.name} no longer exists` };
+    if (!result.ok) return { status: 'error', error: result.error.message, retry: false };
     return { status: 'ok', output: { id: String(result.value.id), version: Number(result.value.version) } };
   },
 };
