@@ -108,7 +108,11 @@ function workflows(webhookUrl: string): WorkflowDoc[] {
     {
       name: 'lead_hook',
       trigger: { on: 'webhook' },
-      actions: [{ id: 'todo', type: 'create_task', title: 'New lead: {{event.name}}', assignee: 'rep1@example.com' }],
+      condition: 'not is_empty(event.name)',
+      actions: [
+        { id: 'todo', type: 'create_task', title: 'New lead: {{event.name}}', assignee: 'rep1@example.com' },
+        { id: 'person', type: 'create_record', entity: 'contact', set: { full_name: 'concat(upper(event.name), " (web)")', birthday: 'event.born' } },
+      ],
     },
   ];
 }
@@ -324,7 +328,7 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
   it('accepts a signed inbound webhook once and refuses bad signatures, stale timestamps and replays', async () => {
     const model = runtime.current().model;
     const secret = await webhookSecret(runtime.database.db, 'lead_hook');
-    const body = JSON.stringify({ name: 'Reza' });
+    const body = JSON.stringify({ name: 'Reza', born: '1991-05-04' });
     const ts = String(Math.floor(Date.now() / 1000));
     const signature = signWebhook(secret, ts, body);
     const first = await receiveWebhook(runtime.database.db, model, { workflow: 'lead_hook', timestamp: ts, signature, body });
@@ -339,6 +343,8 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
     await settled('lead_hook');
     const tasks = await runtime.database.db.selectFrom('peyvand.tasks').select('title').where('workflow', '=', 'lead_hook').execute();
     expect(tasks.map((t) => t.title)).toEqual(['New lead: Reza']);
+    const people = await sql<{ full_name: string; birthday: string }>`select full_name, birthday::text as birthday from data.contact where full_name like '%(web)'`.execute(runtime.database.db);
+    expect(people.rows).toEqual([{ full_name: 'REZA (web)', birthday: '1991-05-04' }]);
   });
 
   it('retries a failing email with backoff, dead-letters it, and a manual retry finishes it without repeating done steps', async () => {

@@ -177,8 +177,10 @@ class TreeBuilder {
   private member(base: Item | undefined, name: string): Node {
     if (base?.kind === 'name' && this.isObject(base.name)) {
       const fields = this.scope.objects[base.name] ?? {};
-      if (!Object.hasOwn(fields, name)) throw new CompileError(`"${name}" is not a field of ${base.name}${suggestion(name, Object.keys(fields))}`);
-      return this.make({ kind: 'member', object: base.name, name, type: fields[name] ?? 'any' }, []);
+      // `'*'`: an open object (an inbound webhook's body): any plain name, read as an own property.
+      const open = Object.hasOwn(fields, OPEN_OBJECT) && !FORBIDDEN_MEMBERS.has(name);
+      if (!open && !Object.hasOwn(fields, name)) throw new CompileError(`"${name}" is not a field of ${base.name}${suggestion(name, Object.keys(fields))}`);
+      return this.make({ kind: 'member', object: base.name, name, type: (Object.hasOwn(fields, name) ? fields[name] : fields[OPEN_OBJECT]) ?? 'any' }, []);
     }
     const objects = Object.keys(this.scope.objects);
     const allowed = objects.length > 0 ? `only ${objects.map((o) => `${o}.<field>`).join(' and ')} can be read with a dot` : 'nothing can be read with a dot here';
@@ -423,6 +425,10 @@ const cache = new Map<string, CompileResult>();
  * Parses and checks `source` against `scope`. Results (failures too) are cached by source and
  * scope, least recently used first out.
  */
+/** A scope object listing this member takes any member name (see `ScopeSpec`). */
+export const OPEN_OBJECT = '*';
+const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+
 export function compileExpression(source: string, scope: ScopeSpec): CompileResult {
   const key = typeof source === 'string' && source.length <= EXPRESSION_LIMITS.maxSourceLength ? `${scopeKey(scope)}\u0000${source}` : null;
   if (key !== null) {

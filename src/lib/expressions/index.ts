@@ -30,7 +30,7 @@
  */
 export type { CompiledExpression, CompileResult, EvaluateOptions, EvaluateResult, ExprIssue, ExprType, ExprValue, ExprVars, ScopeSpec } from './types.ts';
 export { EXPRESSION_LIMITS } from './types.ts';
-export { compileExpression } from './compile-expression.ts';
+export { compileExpression, OPEN_OBJECT } from './compile-expression.ts';
 export { evaluate } from './evaluate.ts';
 export { isTruthy, toJson } from './values.ts';
 export { FUNCTION_NAMES } from './functions.ts';

@@ -8,7 +8,7 @@
  *   workflow.<x>    name, title                (templates)
  *   now, today      the run's time             (templates; functions now() and today() in expressions)
  */
-import { compileExpression, evaluate, isTruthy, scopeForEntity, toJson, varsForRecord, type ExprVars, type ScopeSpec } from '../expressions/index.ts';
+import { compileExpression, evaluate, isTruthy, OPEN_OBJECT, scopeForEntity, toJson, varsForRecord, type ExprVars, type ScopeSpec } from '../expressions/index.ts';
 import { findEntity, type JsonObject, type JsonValue, type Model } from '../model/types.ts';
 import type { WorkflowModel } from './types.ts';
 
@@ -39,10 +39,13 @@ export function workflowScope(model: Model, workflow: WorkflowModel): ScopeSpec 
   return scope;
 }
 
+/** What started the run, e.g. an inbound webhook's JSON body: any member may be read. */
+const EVENT_MEMBERS = { [OPEN_OBJECT]: 'any' } as const;
+
 function buildScope(model: Model, workflow: WorkflowModel): ScopeSpec {
   const entity = workflow.entity ? findEntity(model, workflow.entity) : undefined;
-  if (entity) return scopeForEntity(entity, { withOld: workflow.trigger.on === 'record.updated', withUser: true });
-  return { variables: {}, objects: { user: USER_MEMBERS } };
+  if (entity) return scopeForEntity(entity, { withOld: workflow.trigger.on === 'record.updated', withUser: true, extraObjects: { event: EVENT_MEMBERS } });
+  return { variables: {}, objects: { user: USER_MEMBERS, event: EVENT_MEMBERS } };
 }
 
 /** Dotted names a template of this workflow may use; `event.` is open (a webhook body has any keys). */
@@ -50,14 +53,14 @@ export function templateNames(model: Model, workflow: WorkflowModel): { readonly
   const scope = workflowScope(model, workflow);
   const names = ['now', 'today', 'workflow.name', 'workflow.title', ...Object.keys(USER_MEMBERS).map((m) => `user.${m}`)];
   for (const v of Object.keys(scope.variables)) names.push(`record.${v}`);
-  for (const [object, members] of Object.entries(scope.objects)) if (object !== 'user') for (const m of Object.keys(members)) names.push(`${object}.${m}`);
+  for (const [object, members] of Object.entries(scope.objects)) if (object !== 'user' && object !== 'event') for (const m of Object.keys(members)) names.push(`${object}.${m}`);
   return { names, prefixes: ['event.'] };
 }
 
 export function expressionVars(model: Model, workflow: WorkflowModel, input: RunInput): ExprVars {
   const entity = workflow.entity ? findEntity(model, workflow.entity) : undefined;
-  if (entity && input.record) return varsForRecord(entity, input.record, { old: input.old, user: input.user });
-  return { variables: {}, objects: { user: input.user ? { ...input.user } : null } };
+  if (entity && input.record) return varsForRecord(entity, input.record, { old: input.old, user: input.user, objects: { event: input.event } });
+  return { variables: {}, objects: { user: input.user ? { ...input.user } : null, event: input.event } };
 }
 
 export function templateView(workflow: WorkflowModel, input: RunInput, now: Date, timeZone = 'UTC'): JsonObject {
