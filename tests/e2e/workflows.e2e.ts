@@ -85,6 +85,13 @@ describe('workflows in the designer', () => {
     // The seeded deal has no owner, so the task is nobody's: administrators see it there.
     expect(await page.locator('#unassigned-tasks').textContent()).toContain('Thank Acme ERP renewal');
     await screenshot(page, 'workflow-tasks-en');
+    await page.getByRole('button', { name: 'Mark “Thank Acme ERP renewal” done' }).click();
+    await page.getByText('The task is done.').waitFor();
+    expect(await page.locator('#unassigned-tasks').count()).toBe(0);
+
+    await page.goto(`${env.app.url}/admin/runs?workflow=thank_won_deals`);
+    expect(await page.locator('table.runs tbody tr').count()).toBe(1);
+    await screenshot(page, 'workflow-runs-en');
 
     await page.goto(`${env.app.url}/admin/workflows`);
     const row = ((await page.locator('table.workflows tr', { hasText: 'thank_won_deals' }).textContent()) ?? '').replace(/[\u2068\u2069]/g, '');
@@ -118,6 +125,12 @@ describe('workflows in the designer', () => {
     await page.goto(`${env.app.url}/admin/workflows/thank_won_deals`);
     expect(await page.locator('main').textContent()).toContain('رویداد آغازگر');
     await screenshot(page, 'workflow-editor-fa');
+    // A refused save shows the problem next to its input and keeps what was typed.
+    await page.fill('[name=condition]', 'stag == "won"');
+    await Promise.all([page.waitForSelector('.error-summary'), page.getByRole('button', { name: 'ذخیرهٔ گردش کار' }).click()]);
+    expect(await page.inputValue('[name=condition]')).toBe('stag == "won"');
+    expect(await page.locator('.error-summary a').first().getAttribute('href')).toBe('#in-condition');
+    await screenshot(page, 'workflow-editor-issues-fa');
     await context.close();
   });
 });

@@ -49,6 +49,11 @@ function isolate(text: string): string {
   return `\u2068${text}\u2069`;
 }
 
+/** Cron expressions, zones, times and paths read left to right inside any sentence. */
+function ltr(text: string): string {
+  return `\u2066${text}\u2069`;
+}
+
 function entityLabel(model: Model, name: string | null, locale: Locale): string {
   if (!name) return '';
   const entity = findEntity(model, name);
@@ -75,18 +80,18 @@ export function describeTrigger(model: Model, workflow: WorkflowModel, locale: L
     case 'record.deleted':
       return t(locale, 'wf.describe.deleted', { entity: e });
     case 'schedule':
-      return t(locale, 'wf.describe.schedule', { cron: isolate(trigger.cron), zone: isolate(trigger.timezone) });
+      return t(locale, 'wf.describe.schedule', { cron: ltr(trigger.cron), zone: ltr(trigger.timezone) });
     case 'date': {
       const field = isolate(fieldLabel(entity, trigger.field, locale));
       const days = new Intl.NumberFormat(locale === 'fa' ? 'fa-IR' : locale === 'ar' ? 'ar-EG' : 'en').format(Math.abs(trigger.offsetDays));
       const when =
         trigger.offsetDays === 0 ? t(locale, 'wf.describe.dateOn', { field }) : t(locale, trigger.offsetDays > 0 ? 'wf.describe.dateAfter' : 'wf.describe.dateBefore', { field, days });
-      return `${when} · ${t(locale, trigger.repeat === 'yearly' ? 'wf.describe.yearly' : 'wf.describe.once')} · ${isolate(trigger.at)}`;
+      return `${when} · ${t(locale, trigger.repeat === 'yearly' ? 'wf.describe.yearly' : 'wf.describe.once')} · ${ltr(trigger.at)}`;
     }
     case 'manual':
       return t(locale, 'wf.describe.manual', { label: isolate(localized(trigger.label, locale, trigger.label.en ?? '')) });
     case 'webhook':
-      return t(locale, 'wf.describe.webhook', { path: isolate(`/hooks/${workflow.name}`) });
+      return t(locale, 'wf.describe.webhook', { path: ltr(`/hooks/${workflow.name}`) });
   }
 }
 
