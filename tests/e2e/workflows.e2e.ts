@@ -133,4 +133,30 @@ describe('workflows in the designer', () => {
     await screenshot(page, 'workflow-editor-issues-fa');
     await context.close();
   });
+
+  it('works without JavaScript: each choice posts the form back, nested branches included', async () => {
+    const context = await env.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signIn(page, env.app, PASSWORD);
+    await page.goto(`${env.app.url}/admin/workflows/new`);
+    await page.fill('[name=name]', 'big_deal_review');
+    await page.selectOption('[name=entity]', 'deal');
+    await page.selectOption('[name="trigger.on"]', 'record.created');
+    await Promise.all([page.waitForURL(/\?\/edit$/), page.getByRole('button', { name: 'Show its settings' }).first().click()]);
+    expect(await page.inputValue('[name=name]')).toBe('big_deal_review');
+    await page.selectOption('[name="a.new"]', 'branch');
+    await Promise.all([page.waitForLoadState(), page.getByRole('button', { name: 'Add', exact: true }).click()]);
+    await page.fill('[name="a.0.s.if"]', 'amount > 1000000');
+    await page.selectOption('[name="a.0.then.new"]', 'create_task');
+    await Promise.all([page.waitForLoadState(), page.locator('button[value="add:a.0.then"]').click()]);
+    await page.fill('[name="a.0.then.0.s.title"]', 'Review {{record.title}}');
+    await page.fill('[name=condition]', 'amount > "x');
+    await Promise.all([page.waitForLoadState(), page.getByRole('button', { name: 'Save workflow' }).click()]);
+    expect(await page.locator('#condition-check .field-error').count()).toBe(1);
+    expect(await page.inputValue('[name="a.0.then.0.s.title"]')).toBe('Review {{record.title}}');
+    await page.fill('[name=condition]', '');
+    await Promise.all([page.waitForURL(/\/admin\/workflows\/big_deal_review\?saved=\d+/), page.getByRole('button', { name: 'Save workflow' }).click()]);
+    expect(await page.inputValue('[name="a.0.then.0.s.title"]')).toBe('Review {{record.title}}');
+    await context.close();
+  });
 });
