@@ -45,7 +45,9 @@ export async function installDemo(runtime: Runtime, log: (line: string) => void)
   if (!outcome.ok) throw new Error(formatIssues(DEMO_PACK, outcome.issues));
   if (outcome.result.status !== 'unchanged') log(formatApplyResult(outcome.pack.info, outcome.result));
   const state = await runtime.refresh();
-  const reports = await seedData(runtime.database, state.model, await readSeedData(DEMO_PACK), null);
+  // The demo records belong to the first administrator, so "the owner" means someone in the demo workflows.
+  const owner = await runtime.database.db.selectFrom('peyvand.users').select('id').where('is_admin', '=', true).orderBy('created_at').limit(1).executeTakeFirst();
+  const reports = await seedData(runtime.database, state.model, await readSeedData(DEMO_PACK), owner?.id ?? null);
   for (const r of reports) if (r.inserted > 0) log(`demo data: ${r.inserted} ${r.entity} records`);
   const builtins = await installBuiltinWorkflows(runtime.database, null);
   if (builtins.installed.length > 0) log(`built-in workflows: ${builtins.installed.join(', ')}`);

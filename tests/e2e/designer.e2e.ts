@@ -11,7 +11,8 @@ const PASSWORD = 'designer e2e password';
 
 /** Submits the designer form with one of its buttons and waits for the page to settle. */
 async function press(page: Page, name: string | RegExp): Promise<void> {
-  await Promise.all([page.waitForLoadState('networkidle'), page.getByRole('button', { name, exact: typeof name === 'string' }).click()]);
+  // Wait for the form's own POST to be answered (network-idle alone can resolve before the click).
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST', { timeout: 30_000 }), page.getByRole('button', { name, exact: typeof name === 'string' }).click()]);
   await page.waitForLoadState('networkidle');
 }
 

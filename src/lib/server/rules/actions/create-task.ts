@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 export const createTaskAction: ActionType = {
   name: 'create_task',
   effect: 'internal',
-  label: { en: 'Create a task', fa: 'ایجاد کار', ar: 'إنشاء مهمة' },
+  label: { en: 'Create a task', fa: 'ایجاد وظیفه', ar: 'إنشاء مهمة' },
   check(settings, ctx) {
     return [
       ...ctx.checkTemplate(String(settings.title)).map((message) => ({ pointer: '/title', message })),
