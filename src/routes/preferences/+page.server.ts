@@ -4,7 +4,7 @@ import { isCalendar, isLocale } from '$lib/i18n/locales.ts';
 import { setPreference } from '$lib/server/session.ts';
 
 export const actions: Actions = {
-  default: async ({ request, cookies, url }) => {
+  default: async ({ request, cookies, url, locals }) => {
     const form = await request.formData();
     const secure = url.protocol === 'https:';
     const locale = form.get('locale');
@@ -16,6 +16,8 @@ export const actions: Actions = {
       try {
         new Intl.DateTimeFormat('en', { timeZone });
         setPreference(cookies, 'timeZone', timeZone, secure);
+        // Also on the account: date triggers in "the owner's time zone" (birthdays …) use it.
+        if (locals.user) await locals.runtime.database.db.updateTable('peyvand.users').set({ time_zone: timeZone }).where('id', '=', locals.user.id).execute();
       } catch {
         // not a time zone: keep the current one
       }
