@@ -325,6 +325,51 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
     expect(task.assignee_id).toBe(admin.id);
   });
 
+  it('resumes a waiting run after the step it finished when the workflow was edited meanwhile, and fails it when that step is gone', async () => {
+    const model = () => runtime.current().model;
+    const base = model().workflows.find((w) => w.name === 'call_back')?.document;
+    if (!base) throw new Error('no call_back');
+    const person = must(await createRecord(ctx(), contact, { full_name: 'Edited Meanwhile' }));
+    const waitingRun = async () => {
+      const started = await startManualRun(runtime.database.db, model(), { workflow: 'call_back', recordId: String(person.id), user: admin });
+      if (!started.ok) throw new Error(started.message);
+      runtime.wakeJobs();
+      await waitFor(async () => {
+        const r = await getRun(runtime.database.db, started.value.runId);
+        return r.ok && r.value.run.status === 'waiting';
+      }, 'the run to wait');
+      return started.value.runId;
+    };
+    const wakeUp = async (id: string) => {
+      await runtime.database.db.updateTable('peyvand.workflow_runs').set({ resume_at: new Date(Date.now() - 1000).toISOString(), enqueued_at: null }).where('id', '=', id).execute();
+      runtime.wakeJobs();
+      return waitFor(async () => {
+        const r = await getRun(runtime.database.db, id);
+        return r.ok && ['done', 'failed'].includes(r.value.run.status) ? r.value : undefined;
+      }, 'the run to end');
+    };
+
+    // A step added before the wait: the run goes on after "pause", not at its old position.
+    const first = await waitingRun();
+    const edited = { ...base, actions: [{ id: 'intro', type: 'create_task', title: 'Intro {{record.full_name}}', assignee: 'actor' }, ...(base.actions as unknown[])] };
+    expect((await saveWorkflow(runtime.database, { document: edited, previousName: 'call_back', actorId: admin.id })).ok).toBe(true);
+    await runtime.refresh();
+    const resumed = await wakeUp(first);
+    expect(resumed.run.status).toBe('done');
+    expect(resumed.steps.map((st) => st.stepId)).toEqual(['pause', 'todo']);
+
+    // The step it finished is removed: the run fails and says why.
+    const second = await waitingRun();
+    const without = { ...base, actions: (base.actions as { id: string }[]).filter((a) => a.id !== 'pause') };
+    expect((await saveWorkflow(runtime.database, { document: without, previousName: 'call_back', actorId: admin.id })).ok).toBe(true);
+    await runtime.refresh();
+    const failed = await wakeUp(second);
+    expect(failed.run.status).toBe('failed');
+    expect(failed.run.error).toContain('"pause" is gone');
+    expect((await saveWorkflow(runtime.database, { document: base, previousName: 'call_back', actorId: admin.id })).ok).toBe(true);
+    await runtime.refresh();
+  });
+
   it('accepts a signed inbound webhook once and refuses bad signatures, stale timestamps and replays', async () => {
     const model = runtime.current().model;
     const secret = await webhookSecret(runtime.database.db, 'lead_hook');

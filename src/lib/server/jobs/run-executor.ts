@@ -105,6 +105,14 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
   const program = programOf(workflow);
   let pc = run.pc;
   let attempt = run.attempt;
+  if (run.resumed && pc > 0) {
+    const placed = await resumePoint(db, run.id, program);
+    if ('error' in placed) return finish(db, run.id, 'failed', placed.error, clock());
+    if (placed.pc !== pc) {
+      pc = placed.pc;
+      attempt = 0;
+    }
+  }
 
   while (pc < program.length) {
     const instruction = program[pc] as Instruction;
@@ -186,6 +194,29 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
     attempt = 0;
   }
   await finish(db, run.id, 'done', null, clock());
+}
+
+/**
+ * Where a resumed run goes on in the workflow as it is now: after the last step it finished, found by
+ * id. If an admin edited the workflow while the run waited, that may differ from the stored counter;
+ * if the step is gone, the run fails saying so (nothing is guessed).
+ */
+async function resumePoint(db: Kysely<SystemTables>, runId: string, program: readonly Instruction[]): Promise<{ pc: number } | { error: string }> {
+  const last = await db
+    .selectFrom('peyvand.workflow_steps')
+    .select(['step_id', 'output'])
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['ok', 'skipped', 'waiting'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return { pc: 0 };
+  const at = program.findIndex((i) => i.kind !== 'jump' && i.step.id === last.step_id);
+  const instruction = program[at];
+  if (!instruction) return { error: `the workflow was changed while this run was under way: its step "${last.step_id}" is gone; start the workflow again` };
+  if (instruction.kind !== 'branch') return { pc: at + 1 };
+  const output = (typeof last.output === 'string' ? JSON.parse(last.output) : last.output) as { took?: unknown } | null;
+  return { pc: output?.took === 'then' ? at + 1 : instruction.elseAt };
 }
 
 /** Whether the program ends at `pc` (following jumps). */
