@@ -29,7 +29,7 @@ describe('compileRowParser', () => {
       row: 2,
       values: { full_name: 'سارا محمدی', email: 'Sara@example.com', phone: '+989123456789', birthday: '1990-08-21', stage: 'customer', budget: { amount: '12.50', currency: 'USD' }, visits: 42, tags: ['vip', 'new'] },
       defaults: {},
-      refs: [{ field: 'company_id', column: 'Company', cell: 'Acme', key: { target: 'company', on: 'name', create: false }, id: null, text: 'Acme' }],
+      refs: [{ field: 'company_id', column: 'Company', cell: 'Acme', key: { target: 'company', on: 'name', create: false }, id: null, value: 'Acme', text: 'Acme' }],
     });
   });
 

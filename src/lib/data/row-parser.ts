@@ -32,8 +32,10 @@ export interface RelationRef {
   readonly column: string;
   readonly cell: string;
   readonly key: RelationKeyModel;
-  /** The id when the cell is one; otherwise the key's value as the key field stores it. */
+  /** The id when the cell is one (lower case). */
   readonly id: string | null;
+  /** The key as its field parses it (`value`) and as text (what the lookup compares). */
+  readonly value: JsonValue;
   readonly text: string;
 }
 
@@ -125,7 +127,7 @@ export function compileRowParser(input: { readonly model: Model; readonly mappin
       const problem = (message: string) => issues.push({ row, column: plan.column, field: plan.field.name, value: cut(raw), message });
       if (plan.field.relation) {
         if (UUID.test(text)) {
-          refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation?.key ?? { target: plan.field.relation.entity, on: 'id', create: false }, id: text.toLowerCase(), text });
+          refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation?.key ?? { target: plan.field.relation.entity, on: 'id', create: false }, id: text.toLowerCase(), value: text.toLowerCase(), text: text.toLowerCase() });
           continue;
         }
         if (!plan.relation) {
@@ -137,7 +139,7 @@ export function compileRowParser(input: { readonly model: Model; readonly mappin
           problem(parsed.ok ? `${JSON.stringify(text)} is empty` : `no ${plan.relation.key.target} can have ${plan.relation.key.on} ${JSON.stringify(text)}: ${parsed.message}`);
           continue;
         }
-        refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation.key, id: null, text: String(parsed.value) });
+        refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation.key, id: null, value: parsed.value, text: String(parsed.value) });
         continue;
       }
       const parsed = plan.parse(text);

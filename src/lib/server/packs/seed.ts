@@ -1,23 +1,22 @@
 /**
- * Seed data (`data/<entity>.csv`) through the one write path. Cells are parsed by each field
- * type; a relation cell holds the target's id or its title (e.g. the company's name).
- * Only an empty entity is seeded, so starting twice does not double the demo data.
+ * Seed data (`data/<entity>.csv`) through the import engine, hence the one write path: columns
+ * are named by field name, cells are parsed by each field type, and a relation cell holds the
+ * target's id or its title (e.g. the company's name). Only an empty entity is seeded, so starting
+ * twice does not double the demo data. Each file is one transaction.
  */
-import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
-import { FIELD_TYPES } from '../../fields/registry.ts';
-import type { EntityModel, JsonValue, Model } from '../../model/types.ts';
+import type { EntityModel, Model } from '../../model/types.ts';
+import { normaliseMapping } from '../../data/import-mapping.ts';
 import type { Database } from '../db/database.ts';
-import { bulkCreate } from '../records/record-service.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
+import { runImport } from '../data/import-service.ts';
+import { memoryBytes, openTabular } from '../data/tabular-source.ts';
 
 export interface SeedReport {
   readonly entity: string;
   readonly inserted: number;
   readonly skipped: 'not-empty' | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Entities in an order where referenced ones come first. */
 function ordered(model: Model, names: readonly string[]): EntityModel[] {
@@ -37,48 +36,39 @@ function ordered(model: Model, names: readonly string[]): EntityModel[] {
 export async function seedData(database: Database, model: Model, files: ReadonlyMap<string, string>, actorId: string | null): Promise<SeedReport[]> {
   const reports: SeedReport[] = [];
   for (const entity of ordered(model, [...files.keys()])) {
-    const text = files.get(entity.name) ?? '';
+    const file = `data/${entity.name}.csv`;
     const count = await sql<{ n: number | string }>`select count(*) as n from ${sql.id(DATA_SCHEMA, entity.name)}`.execute(database.db);
     if (Number(count.rows[0]?.n ?? 0) > 0) {
       reports.push({ entity: entity.name, inserted: 0, skipped: 'not-empty' });
       continue;
     }
-    const rows = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-    const records: Record<string, JsonValue>[] = [];
-    for (const [index, row] of rows.entries()) {
-      const record: Record<string, JsonValue> = {};
-      for (const [header, cell] of Object.entries(row)) {
-        const field = entity.fields.find((f) => f.name === header);
-        if (!field) throw new Error(`data/${entity.name}.csv: column "${header}" is not a field of ${entity.name}`);
-        if (cell === '') continue;
-        if (field.relation && !UUID.test(cell)) {
-          record[header] = await resolveByTitle(database, model, field.relation.entity, cell, `data/${entity.name}.csv row ${index + 2}`);
-          continue;
-        }
-        const parsed = FIELD_TYPES[field.type].parseCsv(field, cell);
-        if (!parsed.ok) throw new Error(`data/${entity.name}.csv row ${index + 2}, column ${header}: ${parsed.message}`);
-        if (parsed.value !== null) record[header] = parsed.value;
+    const opened = await openTabular(memoryBytes(files.get(entity.name) ?? ''), { delimiter: ',', encoding: 'utf-8' });
+    if (!opened.ok) {
+      if (opened.refusal.code === 'empty' || opened.refusal.code === 'no-header') {
+        reports.push({ entity: entity.name, inserted: 0, skipped: null });
+        continue;
       }
-      records.push(record);
+      throw new Error(`${file}: ${opened.refusal.message}`);
     }
-    let inserted = 0;
-    for (let i = 0; i < records.length; i += 1000) {
-      const result = await bulkCreate({ db: database.db, actorId }, entity, records.slice(i, i + 1000));
-      if (!result.ok) {
-        const issue = result.error.issues?.[0];
-        throw new Error(`data/${entity.name}.csv: ${result.error.message}${issue ? ` at row ${Number(issue.path.split('/')[1] ?? 0) + i + 2} (${issue.path})` : ''}`);
+    const columns: Record<string, string> = {};
+    for (const header of opened.source.headers) {
+      if (!entity.fields.some((f) => f.name === header)) {
+        opened.source.close();
+        throw new Error(`${file}: column "${header}" is not a field of ${entity.name}`);
       }
-      inserted += result.value.ids.length;
+      columns[header] = header;
     }
-    reports.push({ entity: entity.name, inserted, skipped: null });
+    const mapping = normaliseMapping({ entity: entity.name, columns }, { model });
+    if (!mapping.ok) {
+      opened.source.close();
+      throw new Error(`${file}: ${mapping.issues.map((i) => `${i.pointer} ${i.message}`).join('; ')}`);
+    }
+    const result = await runImport({ db: database.db, model, source: opened.source, mapping: mapping.mapping, actor: { kind: 'system', actorId }, mode: 'all-or-nothing' });
+    if (result.status !== 'imported') {
+      const issue = result.issues[0];
+      throw new Error(issue ? `${file} row ${issue.row}${issue.column ? `, column ${issue.column}` : ''}: ${issue.message}` : `${file}: ${result.message}`);
+    }
+    reports.push({ entity: entity.name, inserted: result.counts.created, skipped: null });
   }
   return reports;
-}
-
-async function resolveByTitle(database: Database, model: Model, target: string, title: string, where: string): Promise<string> {
-  const entity = model.entities.find((e) => e.name === target);
-  if (!entity?.titleField) throw new Error(`${where}: "${title}" is not an id, and ${target} has no title field to look it up by`);
-  const result = await sql<{ id: string }>`select id from ${sql.id(DATA_SCHEMA, target)} where ${sql.id(entity.titleField)} = ${title} limit 2`.execute(database.db);
-  if (result.rows.length !== 1) throw new Error(`${where}: ${result.rows.length === 0 ? 'no' : 'more than one'} ${target} named "${title}"`);
-  return result.rows[0]?.id ?? '';
 }
