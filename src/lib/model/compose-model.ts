@@ -10,6 +10,8 @@ import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo, type Rol
 // Server-side only, like composing itself: a roll-up's filter is checked by the list API's own compiler.
 import { compileFilter, ListQueryError } from '../server/records/list-query.ts';
 import type { WorkflowModel } from '../rules/types.ts';
+import { PLATFORM_VERSION } from '../packs/platform-version.ts';
+import { compareVersions, satisfies } from '../packs/semver.ts';
 
 export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): string {
   if (packs.length === 0 && entities.length === 0 && workflows.length === 0) return EMPTY_MODEL_HASH;
@@ -78,9 +80,34 @@ export function checkRollups(entities: readonly EntityModel[]): PackIssue[] {
 
 export type ComposeResult = { readonly ok: true; readonly model: Model } | { readonly ok: false; readonly issues: readonly PackIssue[] };
 
-/** `base` with `pack` installed (or upgraded): checks what only the whole deployment can tell. */
-export function composeModel(base: Model, pack: PackModel): ComposeResult {
+export interface ComposeOptions {
+  /** The platform's version, checked against the pack's `requires.platform` (default: this one). */
+  readonly platformVersion?: string;
+}
+
+/**
+ * `base` with `pack` installed (or upgraded): checks what only the whole deployment can tell —
+ * the platform version and the packs it requires, the installed packs that require it, entities
+ * and workflows others own, relations and roll-ups across packs.
+ */
+export function composeModel(base: Model, pack: PackModel, options: ComposeOptions = {}): ComposeResult {
   const issues: PackIssue[] = [];
+  const platformVersion = options.platformVersion ?? PLATFORM_VERSION;
+  if (pack.platform !== null && !satisfies(platformVersion, pack.platform)) {
+    issues.push({ file: 'pack.json', pointer: '/requires/platform', message: `this pack requires Peyvand ${pack.platform}, but this is Peyvand ${platformVersion}` });
+  }
+  for (const installed of base.packs) {
+    const requirement = installed.requires.find((r) => r.name === pack.info.name);
+    if (installed.name !== pack.info.name && requirement && !satisfies(pack.info.version, requirement.range)) {
+      const older = base.packs.find((p) => p.name === pack.info.name);
+      const direction = older && compareVersions(pack.info.version, older.version) < 0 ? 'downgrade' : 'change';
+      issues.push({
+        file: 'pack.json',
+        pointer: '/version',
+        message: `installed pack "${installed.name}" requires ${pack.info.name} ${requirement.range}; this ${direction} to ${pack.info.version} would break it`,
+      });
+    }
+  }
   for (const requirement of pack.info.requires) {
     const installed = base.packs.find((p) => p.name === requirement.name);
     if (!installed) {
@@ -121,56 +148,4 @@ export function composeModel(base: Model, pack: PackModel): ComposeResult {
   return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows]) };
 }
 
-/** Enough of semver ranges for pack requirements: `*`, exact, `^x.y.z`, `~x.y.z`, `>=x.y.z`. */
-export function satisfies(version: string, range: string): boolean {
-  const v = parseVersion(version);
-  if (!v) return false;
-  return range
-    .split('||')
-    .map((r) => r.trim())
-    .some((r) => satisfiesOne(v, r));
-}
-
-function satisfiesOne(v: readonly [number, number, number], range: string): boolean {
-  if (range === '*' || range === '') return true;
-  const parts = range.split(/\s+/).filter(Boolean);
-  if (parts.length > 1) return parts.every((p) => satisfiesOne(v, p));
-  const match = /^(\^|~|>=|>|<=|<|=)?\s*v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(range);
-  if (!match) return false;
-  const op = match[1] ?? '=';
-  const r: [number, number, number] = [Number(match[2]), wildcard(match[3]), wildcard(match[4])];
-  const cmp = compare(v, r.map((n) => (n < 0 ? 0 : n)) as [number, number, number]);
-  switch (op) {
-    case '^':
-      return cmp >= 0 && (r[0] > 0 ? v[0] === r[0] : r[1] > 0 ? v[0] === 0 && v[1] === r[1] : v[0] === 0 && v[1] === 0 && v[2] === Math.max(r[2], 0));
-    case '~':
-      return cmp >= 0 && v[0] === r[0] && (r[1] < 0 || v[1] === r[1]);
-    case '>=':
-      return cmp >= 0;
-    case '>':
-      return cmp > 0;
-    case '<=':
-      return cmp <= 0;
-    case '<':
-      return cmp < 0;
-    default:
-      return v[0] === r[0] && (r[1] < 0 || v[1] === r[1]) && (r[2] < 0 || v[2] === r[2]);
-  }
-}
-
-function wildcard(part: string | undefined): number {
-  return part === undefined || part === 'x' || part === '*' ? -1 : Number(part);
-}
-
-function parseVersion(version: string): [number, number, number] | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-}
-
-function compare(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < 3; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+export { satisfies } from '../packs/semver.ts';

@@ -1,13 +1,13 @@
 /**
  * Pack files (already read) → a normalised `PackModel`, or every problem found, each naming the
- * file, the JSON pointer and the reason. Pure: the caller reads the files.
+ * file, the JSON pointer and the reason. Pure: the caller reads the files. Which files a pack may
+ * hold, and how each kind is checked, is the kind registry's business (`packs/kinds/registry.ts`).
  *
- *   const result = loadPack({ manifest: { path: 'pack.json', text }, entities: [...] });
+ *   const result = loadPackFiles([{ path: 'pack.json', text }, { path: 'entities/deal.json', text: deal }]);
  *   if (!result.ok) for (const i of result.issues) console.error(`${i.file}${i.pointer}: ${i.message}`);
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import entityMetaSchema from '../../../schemas/entity.schema.json' with { type: 'json' };
-import packMetaSchema from '../../../schemas/pack.schema.json' with { type: 'json' };
 import { createPackAjv, createRecordAjv, describeAjvError, patternProblem } from './ajv.ts';
 import { deepFreeze } from './canonical-json.ts';
 import { identifierProblem } from './identifiers.ts';
@@ -15,8 +15,9 @@ import type { ComputedModel, EntityModel, FieldModel, IndexModel, JsonObject, Js
 import { FIELD_TYPES, resolveFieldType } from '../fields/registry.ts';
 import type { FieldTypeName } from '../fields/names.ts';
 import { compileExpression, scopeForEntity, type ExprType } from '../expressions/index.ts';
-import { loadWorkflowDocuments } from '../rules/load-workflows.ts';
 import type { WorkflowModel } from '../rules/types.ts';
+import { classifyPackFile, PACK_FILE_KINDS } from '../packs/kinds/registry.ts';
+import type { PackFileKind, PackFileKindName, PackLoadContext, PackManifest } from '../packs/kinds/pack-file-kind.ts';
 
 export interface SourceFile {
   readonly path: string;
@@ -27,6 +28,8 @@ export interface PackSource {
   readonly manifest: SourceFile | null;
   readonly entities: readonly SourceFile[];
   readonly workflows?: readonly SourceFile[];
+  /** Files of the other kinds (`i18n/`, `data/`, `imports/` …), told apart by their paths. */
+  readonly files?: readonly SourceFile[];
 }
 
 export interface PackIssue {
@@ -40,15 +43,20 @@ export interface PackModel {
   readonly info: PackInfo;
   readonly entities: readonly EntityModel[];
   readonly workflows: readonly WorkflowModel[];
+  readonly description: LocalizedText | null;
+  /** `requires.platform`: the platform versions the pack works with (a semver range), or null. */
+  readonly platform: string | null;
+  /** Every file of the pack as read, by path: what is installed, bundled and exported. */
+  readonly files: readonly SourceFile[];
 }
 
 export type LoadPackResult = { readonly ok: true; readonly pack: PackModel } | { readonly ok: false; readonly issues: readonly PackIssue[] };
 
-let validators: { pack: ValidateFunction; entity: ValidateFunction } | null = null;
+let validators: { entity: ValidateFunction } | null = null;
 function metaValidators() {
   if (!validators) {
     const ajv = createPackAjv();
-    validators = { pack: ajv.compile(packMetaSchema), entity: ajv.compile(entityMetaSchema) };
+    validators = { entity: ajv.compile(entityMetaSchema) };
   }
   return validators;
 }
@@ -58,43 +66,125 @@ let recordAjv: ReturnType<typeof createRecordAjv> | null = null;
 
 const MAX_FILE_BYTES = 1_000_000;
 
+/** The files of a pack, each told apart by its path (`pack.json`, `entities/<name>.json` …). */
+export function loadPackFiles(files: readonly SourceFile[]): LoadPackResult {
+  const issues: PackIssue[] = [];
+  const byKind = emptyByKind();
+  classifyInto(byKind, files, issues);
+  return loadClassified(byKind, issues);
+}
+
+/** A pack whose manifest, entities and workflows are given apart (other files by their paths). */
 export function loadPack(source: PackSource): LoadPackResult {
   const issues: PackIssue[] = [];
-  const report = (file: string, pointer: string, message: string) => issues.push({ file, pointer, message });
+  const byKind = emptyByKind();
+  if (source.manifest) byKind.manifest.push(source.manifest);
+  byKind.entities.push(...source.entities);
+  byKind.workflows.push(...(source.workflows ?? []));
+  classifyInto(byKind, source.files ?? [], issues);
+  return loadClassified(byKind, issues);
+}
 
-  let info: PackInfo | null = null;
-  if (!source.manifest) {
-    report('pack.json', '', 'the pack has no pack.json manifest');
-  } else {
-    const manifest = parseJson(source.manifest, report);
-    if (manifest !== undefined && checkAgainst(metaValidators().pack, manifest, source.manifest.path, report)) {
-      info = packInfo(manifest as JsonObject);
+function emptyByKind(): Record<PackFileKindName, SourceFile[]> {
+  return Object.fromEntries(Object.keys(PACK_FILE_KINDS).map((name) => [name, []])) as unknown as Record<PackFileKindName, SourceFile[]>;
+}
+
+function classifyInto(byKind: Record<PackFileKindName, SourceFile[]>, files: readonly SourceFile[], issues: PackIssue[]): void {
+  for (const file of files) {
+    const kind = classifyPackFile(file.path);
+    if (!kind) {
+      const known = Object.values(PACK_FILE_KINDS).map((k) => k.layout);
+      issues.push({ file: file.path, pointer: '', message: `a pack cannot hold this file; its files are ${known.join(', ')}` });
+      continue;
+    }
+    byKind[kind.name].push(file);
+  }
+}
+
+function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: PackIssue[]): LoadPackResult {
+  const report = (file: string, pointer: string, message: string) => issues.push({ file, pointer, message });
+  const kinds: readonly PackFileKind[] = Object.values(PACK_FILE_KINDS);
+  for (const kind of kinds) {
+    for (const file of byKind[kind.name]) {
+      const problem = contentProblem(file, kind.maxBytes, kind.format);
+      if (problem) report(file.path, '', problem);
     }
   }
+  let context: PackLoadContext = { manifest: null, entities: [], declaredEntities: new Set(), report };
+  let workflows: readonly WorkflowModel[] = [];
+  // Kinds load in registry order: each sees what the kinds before it found.
+  for (const kind of kinds) {
+    const sane = byKind[kind.name].filter((f) => contentProblem(f, kind.maxBytes, kind.format) === null);
+    const added = kind.load(sane, context);
+    context = {
+      ...context,
+      ...(added.manifest ? { manifest: added.manifest } : {}),
+      ...(added.entities ? { entities: [...context.entities, ...added.entities] } : {}),
+      ...(added.declaredEntities ? { declaredEntities: new Set([...context.declaredEntities, ...added.declaredEntities]) } : {}),
+    };
+    if (added.workflows) workflows = [...workflows, ...added.workflows];
+  }
+  const manifest = context.manifest;
+  if (issues.length > 0 || !manifest) return { ok: false, issues };
+  const files = Object.values(byKind)
+    .flat()
+    .map((f) => ({ path: f.path, text: f.text }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    ok: true,
+    pack: deepFreeze({ info: manifest.info, entities: context.entities, workflows, description: manifest.description, platform: manifest.platform, files }),
+  };
+}
 
-  const { entities, seen, declared } = readEntities(source.entities, report);
+/** Files too large, binary, or JSON with a NUL character (PostgreSQL's jsonb cannot store one). */
+function contentProblem(file: SourceFile, maxBytes: number, format: 'json' | 'csv'): string | null {
+  if (file.text.length > maxBytes || utf8Length(file.text) > maxBytes) return `the file is larger than ${maxBytes} bytes`;
+  if (file.text.includes('\u0000')) return 'the file contains a NUL character; it looks binary, not text';
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(file.text)) return 'the file is not valid Unicode text';
+  if (format === 'json' && /\\u0000/i.test(file.text)) return 'the file contains a NUL character (\\u0000), which cannot be stored';
+  return null;
+}
 
-  // Relations must point at entities of this pack (packs a pack requires are checked when composing).
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 1 : 3; // a surrogate pair: 1 + 3
+  }
+  return bytes;
+}
+
+/**
+ * The entity files of a pack: each document checked and normalised, relations and roll-ups
+ * checked against the pack's own entities (those of packs it requires are checked when composing).
+ */
+export function loadEntityFiles(files: readonly SourceFile[], context: PackLoadContext): { entities: EntityModel[]; declared: Set<string> } {
+  const { entities, seen, declared } = readEntities(files, context.report);
+  const info = context.manifest?.info ?? null;
+  const elsewhereAllowed = info !== null && entityFromElsewhereAllowed(info);
   for (const entity of entities) {
     const file = seen.get(entity.name) ?? '';
     for (const field of entity.fields) {
-      if (field.relation && !declared.has(field.relation.entity) && info && !entityFromElsewhereAllowed(info)) {
-        report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
+      if (field.relation && !declared.has(field.relation.entity) && info && !elsewhereAllowed) {
+        context.report(file, `/properties/${field.name}/x-ref`, `field "${field.name}" refers to entity "${field.relation.entity}", which this pack does not define`);
       }
     }
   }
-
-  // Roll-ups over entities of this pack; those over other packs' entities are checked when composing.
   for (const entity of entities) {
-    const isMissing = (name: string) => !declared.has(name) && info !== null && !entityFromElsewhereAllowed(info);
-    for (const problem of rollupProblems(entity, entities, { isMissing })) report(seen.get(entity.name) ?? '', problem.pointer, problem.message);
+    const isMissing = (name: string) => !declared.has(name) && info !== null && !elsewhereAllowed;
+    for (const problem of rollupProblems(entity, entities, { isMissing })) context.report(seen.get(entity.name) ?? '', problem.pointer, problem.message);
   }
+  return { entities, declared };
+}
 
-  const loaded = loadWorkflowDocuments(source.workflows ?? [], info?.name ?? null);
-  if (!loaded.ok) issues.push(...loaded.issues);
-
-  if (issues.length > 0 || !info || !loaded.ok) return { ok: false, issues };
-  return { ok: true, pack: deepFreeze({ info, entities, workflows: loaded.workflows }) };
+/** The manifest's meaning, once it passed its meta-schema. */
+export function packManifest(doc: JsonObject): PackManifest {
+  const requires = doc.requires as JsonObject | undefined;
+  return {
+    info: packInfo(doc),
+    description: doc.description === undefined ? null : localized(doc.description, ''),
+    platform: typeof requires?.platform === 'string' ? requires.platform : null,
+  };
 }
 
 export type LoadEntitiesResult = { readonly ok: true; readonly entities: readonly EntityModel[] } | { readonly ok: false; readonly issues: readonly PackIssue[] };
@@ -261,7 +351,7 @@ function stringList(value: JsonValue | undefined): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function packInfo(doc: JsonObject): PackInfo {
+export function packInfo(doc: JsonObject): PackInfo {
   const requires = doc.requires as JsonObject | undefined;
   const packs = (requires?.packs ?? {}) as Record<string, string>;
   return {
