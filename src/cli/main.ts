@@ -4,25 +4,35 @@
  */
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { openDatabase, migrateSystemTables, type Database } from '../lib/server/db/database.ts';
 import { DataDirInUseError } from '../lib/server/db/data-dir-lock.ts';
-import { applyPackFolder, validatePackFolder } from '../lib/server/packs/pack-service.ts';
+import { exportInstalledPack, installPack, listPacks } from '../lib/server/packs/pack-service.ts';
+import { readPackInput } from '../lib/server/packs/read-pack.ts';
+import { PackWriteError, writePackOutput } from '../lib/server/packs/write-pack.ts';
+import { loadPackFiles } from '../lib/model/load-pack.ts';
+import { formatPackIssues, formatPackReport } from '../lib/packs/format-pack-report.ts';
+import type { Side } from '../lib/packs/merge-documents.ts';
 import { loadCurrentModel } from '../lib/server/schema/model-store.ts';
 import { generateTypes } from '../lib/server/codegen/types.ts';
 import { createUser, findUserByEmail } from '../lib/server/auth/users.ts';
 import { createToken } from '../lib/server/auth/tokens.ts';
 import { generatePassword } from '../lib/server/auth/passwords.ts';
-import { formatApplyResult, formatIssues } from './format.ts';
 import { serve, worker } from './serve.ts';
+import { data, DATA_USAGE } from './data.ts';
 
 const USAGE = `Usage: peyvand <command>
 
   serve [--port N] [--host H] [--demo]    web app + API (+ in-process jobs when REDIS_URL is unset)
   worker                                   run workflow jobs from BullMQ (needs REDIS_URL and DATABASE_URL)
-  pack validate <dir> [--json]             check a pack without touching the database
-  pack plan <dir> [--json]                 show what applying would change (nothing is changed)
-  pack apply <dir> [--allow-destructive] [--json]
+  pack validate <pack> [--json]            check a pack (a folder, or a bundle file.json) without touching the database
+  pack plan <pack> [--resolve ID=mine|pack …] [--resolve-all mine|pack] [--json]
+                                           show what applying would change, the conflicts with changes made
+                                           here, and the rows destructive steps touch (nothing is changed)
+  pack apply <pack> [--allow-destructive] [--allow-downgrade] [--resolve ID=mine|pack …] [--resolve-all mine|pack] [--json]
+  pack export <dir|file.json> [--pack NAME] [--json]
+                                           write an installed pack as a folder, or one bundle file (.json)
+${DATA_USAGE}
   types <out.d.ts>                         write the deployment's TypeScript types
   user create --email E --name N [--admin] [--password P]
   token create --email E --name N          a bearer token for scripts and integrations
@@ -52,30 +62,97 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+const SIDES = ['mine', 'pack'] as const;
+
+function side(value: string, flag: string): Side {
+  if ((SIDES as readonly string[]).includes(value)) return value as Side;
+  throw new UsageError(`${flag} takes mine or pack, not "${value}"`);
+}
+
+/** `--resolve <id>=mine|pack` (repeatable): the id is a conflict's, e.g. entities/contact.json#/properties/email/title. */
+function resolutions(values: readonly string[]): Record<string, Side> {
+  const out: Record<string, Side> = Object.create(null) as Record<string, Side>;
+  for (const value of values) {
+    const at = value.lastIndexOf('=');
+    if (at <= 0) throw new UsageError(`--resolve takes <conflict id>=mine|pack, not "${value}"`);
+    out[value.slice(0, at)] = side(value.slice(at + 1), '--resolve');
+  }
+  return out;
+}
+
 async function pack(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'allow-destructive': { type: 'boolean' } } });
-  const [verb, dir] = positionals;
-  if (!verb || !dir || positionals.length > 2) throw new UsageError('pack needs a verb (validate, plan, apply) and a folder');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      'allow-destructive': { type: 'boolean' },
+      'allow-downgrade': { type: 'boolean' },
+      resolve: { type: 'string', multiple: true },
+      'resolve-all': { type: 'string' },
+      pack: { type: 'string' },
+    },
+  });
+  const [verb, target] = positionals;
+  if (!verb || !target || positionals.length > 2) throw new UsageError('pack needs a verb (validate, plan, apply, export) and a pack folder or bundle file');
+  if (!['validate', 'plan', 'apply', 'export'].includes(verb)) throw new UsageError(`unknown pack verb "${verb}"`);
   const json = values.json === true;
-  const folder = resolve(dir);
+  const path = resolve(target);
+  if (verb === 'export') return packExport(target, path, values.pack, json);
+  const read = await readPackInput(path);
+  const loaded = read.issues.length > 0 ? { ok: false as const, issues: read.issues } : loadPackFiles(read.files);
+  if (!loaded.ok) {
+    print(json, { ok: false, status: 'invalid', issues: loaded.issues }, formatPackIssues(target, loaded.issues));
+    return 1;
+  }
   if (verb === 'validate') {
-    const result = await validatePackFolder(folder);
-    if (!result.ok) {
-      print(json, { ok: false, issues: result.issues }, formatIssues(dir, result.issues));
-      return 1;
-    }
-    print(json, { ok: true, pack: result.pack.info, entities: result.pack.entities.map((e) => e.name) }, `${dir}: pack ${result.pack.info.name}@${result.pack.info.version} is valid (${result.pack.entities.length} entities)`);
+    const { pack: valid } = loaded;
+    const summary = { ok: true, pack: valid.info, platform: valid.platform, entities: valid.entities.map((e) => e.name), workflows: valid.workflows.map((w) => w.name), files: valid.files.map((f) => f.path) };
+    print(json, summary, `${target}: pack ${valid.info.name}@${valid.info.version} is valid (${valid.entities.length} entities, ${valid.workflows.length} workflows, ${valid.files.length} files)`);
     return 0;
   }
-  if (verb !== 'plan' && verb !== 'apply') throw new UsageError(`unknown pack verb "${verb}"`);
+  const options = {
+    actorId: null,
+    dryRun: verb === 'plan',
+    allowDestructive: values['allow-destructive'] === true,
+    allowDowngrade: values['allow-downgrade'] === true,
+    resolutions: resolutions(values.resolve ?? []),
+    resolveAll: values['resolve-all'] === undefined ? null : side(values['resolve-all'], '--resolve-all'),
+  };
   return withDatabase(`peyvand pack ${verb}`, async (database) => {
-    const outcome = await applyPackFolder(database, folder, { actorId: null, allowDestructive: values['allow-destructive'] === true, dryRun: verb === 'plan' });
-    if (!outcome.ok) {
-      print(json, { ok: false, issues: outcome.issues }, formatIssues(dir, outcome.issues));
+    const report = await installPack(database, loaded.pack, options);
+    const ok = report.status === 'applied' || report.status === 'unchanged' || report.status === 'planned';
+    print(json, { ok, ...report }, formatPackReport(report, { source: target }));
+    return ok ? 0 : 1;
+  });
+}
+
+/** `pack export <dir|file.json> [--pack name]`: the installed pack as a folder or a bundle file. */
+async function packExport(target: string, path: string, named: string | undefined, json: boolean): Promise<number> {
+  return withDatabase('peyvand pack export', async (database) => {
+    const packs = await listPacks(database);
+    const guess = basename(path).replace(/\.json$/, '').replace(/-\d+\.\d+\.\d+.*$/, '');
+    const name = named ?? (packs.length === 1 ? packs[0]?.name : packs.find((p) => p.name === guess)?.name);
+    if (!name) {
+      const installed = packs.map((p) => p.name).join(', ') || 'none';
+      throw new UsageError(`say which pack to export with --pack <name> (installed: ${installed})`);
+    }
+    const files = await exportInstalledPack(database, name);
+    if (!files) {
+      process.stderr.write(`peyvand: pack "${name}" is not installed\n`);
       return 1;
     }
-    print(json, { ok: outcome.result.status !== 'refused', ...outcome.result }, formatApplyResult(outcome.pack.info, outcome.result));
-    return outcome.result.status === 'refused' ? 1 : 0;
+    let format: 'folder' | 'bundle';
+    try {
+      format = await writePackOutput(path, files);
+    } catch (error) {
+      if (!(error instanceof PackWriteError)) throw error;
+      process.stderr.write(`peyvand: ${error.message}\n`);
+      return 1;
+    }
+    const version = packs.find((p) => p.name === name)?.version ?? '';
+    print(json, { ok: true, pack: { name, version }, target: path, format, files: files.map((f) => f.path) }, `Exported pack ${name}@${version} to ${target} (${format === 'bundle' ? 'one bundle file' : 'a folder'}, ${files.length} files)`);
+    return 0;
   });
 }
 
@@ -135,6 +212,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'worker':
         return await worker(rest);
+      case 'data':
+        return await data(rest);
       case 'pack':
         return await pack(rest);
       case 'types':

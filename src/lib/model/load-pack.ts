@@ -137,7 +137,7 @@ function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: 
 }
 
 /** Files too large, binary, or JSON with a NUL character (PostgreSQL's jsonb cannot store one). */
-function contentProblem(file: SourceFile, maxBytes: number, format: 'json' | 'csv'): string | null {
+function contentProblem(file: SourceFile, maxBytes: number, format: 'json' | 'text'): string | null {
   if (file.text.length > maxBytes || utf8Length(file.text) > maxBytes) return `the file is larger than ${maxBytes} bytes`;
   if (file.text.includes('\u0000')) return 'the file contains a NUL character; it looks binary, not text';
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(file.text)) return 'the file is not valid Unicode text';

@@ -11,7 +11,7 @@ export const dataKind = {
   name: 'data',
   layout: 'data/<entity>.csv',
   pattern: PATTERN,
-  format: 'csv',
+  format: 'text',
   maxBytes: 50_000_000,
   metaSchema: null,
   merge: { mode: 'incoming' },
@@ -25,5 +25,5 @@ export const dataKind = {
     }
     return {};
   },
-  export: (input) => filesAsInstalled({ pattern: PATTERN, format: 'csv' }, input),
+  export: (input) => filesAsInstalled({ pattern: PATTERN, format: 'text' }, input),
 } as const satisfies PackFileKind;

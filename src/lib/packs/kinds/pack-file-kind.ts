@@ -14,7 +14,7 @@ import type { EntityModel, LocalizedText, Model, PackInfo } from '../../model/ty
 import type { WorkflowModel } from '../../rules/types.ts';
 import type { MergeRules } from '../merge-documents.ts';
 
-export const PACK_FILE_KIND_NAMES = ['manifest', 'entities', 'workflows', 'i18n', 'data', 'imports'] as const;
+export const PACK_FILE_KIND_NAMES = ['manifest', 'entities', 'workflows', 'i18n', 'data', 'imports', 'docs'] as const;
 export type PackFileKindName = (typeof PACK_FILE_KIND_NAMES)[number];
 
 /** What the manifest says beyond `PackInfo` (which is part of the stored model). */
@@ -56,8 +56,8 @@ export interface PackFileKind {
   readonly layout: string;
   /** Matches the path of one of its files inside the pack. */
   readonly pattern: RegExp;
-  /** JSON is written in the canonical form (`packJson`); CSV byte for byte. */
-  readonly format: 'json' | 'csv';
+  /** JSON is written in the canonical form (`packJson`); text (CSV, Markdown) byte for byte. */
+  readonly format: 'json' | 'text';
   readonly maxBytes: number;
   /** File name in schemas/ of the meta-schema its files may name in `$schema` (null: not JSON). */
   readonly metaSchema: string | null;

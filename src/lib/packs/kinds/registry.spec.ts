@@ -28,12 +28,14 @@ describe('the pack file kind registry', () => {
     expect(kindOf('i18n/fa.json')).toBe('i18n');
     expect(kindOf('data/deal.csv')).toBe('data');
     expect(kindOf('imports/maven.json')).toBe('imports');
-    for (const other of ['README.md', 'entities/deal.yaml', 'data/deal.json', 'entities/x/deal.json', 'notes/a.json']) expect(kindOf(other)).toBeNull();
+    expect(kindOf('README.md')).toBe('docs');
+    expect(kindOf('README.fa.md')).toBe('docs');
+    for (const other of ['NOTES.md', 'docs/README.md', 'entities/deal.yaml', 'data/deal.json', 'entities/x/deal.json', 'notes/a.json']) expect(kindOf(other)).toBeNull();
   });
 
   it('every JSON kind has a meta-schema in schemas/ that an editor can use through $schema', () => {
     for (const kind of Object.values(PACK_FILE_KINDS)) {
-      if (kind.format === 'csv') {
+      if (kind.format === 'text') {
         expect(kind.metaSchema).toBeNull();
         continue;
       }
@@ -48,8 +50,8 @@ describe('the pack file kind registry', () => {
   });
 
   it('a pack with a file of no kind is refused, naming the file and the kinds there are', () => {
-    const issues = issuesOf([MANIFEST, CONTACT, { path: 'README.md', text: '# hi' }]);
-    expect(issues).toEqual([{ file: 'README.md', pointer: '', message: expect.stringContaining('entities/<name>.json, workflows/<name>.json, i18n/<locale>.json, data/<entity>.csv, imports/<name>.json') }]);
+    const issues = issuesOf([MANIFEST, CONTACT, { path: 'notes.txt', text: 'hi' }]);
+    expect(issues).toEqual([{ file: 'notes.txt', pointer: '', message: expect.stringContaining('entities/<name>.json, workflows/<name>.json, i18n/<locale>.json, data/<entity>.csv, imports/<name>.json, README.md') }]);
   });
 
   it('loads every kind, keeping every file (sorted) for install and export', () => {

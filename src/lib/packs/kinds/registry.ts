@@ -4,6 +4,7 @@
  * the `satisfies` makes a name without a module, or a module without a name, a compile error.
  */
 import { dataKind } from './data.ts';
+import { docsKind } from './docs.ts';
 import { entitiesKind } from './entities.ts';
 import { i18nKind } from './i18n.ts';
 import { importsKind } from './imports.ts';
@@ -18,6 +19,7 @@ export const PACK_FILE_KINDS = {
   i18n: i18nKind,
   data: dataKind,
   imports: importsKind,
+  docs: docsKind,
 } as const satisfies { readonly [K in PackFileKindName]: PackFileKind & { readonly name: K } };
 
 /** The kind a path in a pack belongs to, or null when a pack cannot hold it. */

@@ -47,7 +47,10 @@ export interface FileChange {
 }
 
 export interface PackReport {
-  /** applied: committed; unchanged: nothing to do; planned: a dry run; refused: see `refusals`; invalid: see `issues`. */
+  /**
+   * applied: committed; unchanged: nothing to do; planned: a dry run (its `refusals` say what
+   * applying would be refused for); refused: see `refusals`; invalid: see `issues`.
+   */
   readonly status: 'applied' | 'unchanged' | 'planned' | 'refused' | 'invalid';
   readonly pack: { readonly name: string; readonly version: string; readonly title: LocalizedText } | null;
   /** The install before this one (null when the pack was not installed). */
@@ -60,7 +63,7 @@ export interface PackReport {
   /** `--resolve` choices that name no conflict of this plan. */
   readonly unusedResolutions: readonly string[];
   readonly diff: ModelDiff;
-  /** Files the model does not hold (UI strings, seed data, import mappings, the manifest) that change. */
+  /** Files the model does not hold (UI strings, seed data, import mappings) that change. */
   readonly files: readonly FileChange[];
   /** The migration: steps, destructive flags and affected rows (null when the pack was invalid). */
   readonly schema: ApplyResult | null;
@@ -195,9 +198,11 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
     schema,
     version,
   });
+  const isNoop = schema.status === 'unchanged' && !isFilesChanged && refusals.length === 0;
+  // A plan lists what applying would be refused for; it is not refused itself.
+  if (options.dryRun) throw new Finished(report(isNoop ? 'unchanged' : 'planned', current.version));
   if (refusals.length > 0) throw new Finished(report('refused', current.version));
-  if (schema.status === 'unchanged' && !isFilesChanged) throw new Finished(report('unchanged', current.version));
-  if (options.dryRun) throw new Finished(report('planned', current.version));
+  if (isNoop) throw new Finished(report('unchanged', current.version));
 
   const version = schema.status === 'applied' ? schema.version : current.version;
   await recordInstalledPack(trx, { files: pack.files, modelVersion: version, actorId: options.actorId });
@@ -230,10 +235,10 @@ function sameFiles(a: readonly SourceFile[], b: readonly SourceFile[]): boolean 
   return a.length === b.length && a.every((f, i) => f.path === b[i]?.path && f.text === b[i]?.text);
 }
 
-/** Changes to the files of kinds the model does not hold (they are installed as they come). */
+/** Changes to the files of kinds the model does not hold (installed as they come); the manifest's show in the report's head. */
 function fileChanges(before: readonly SourceFile[], after: readonly SourceFile[]): FileChange[] {
   const kinds: readonly PackFileKind[] = Object.values(PACK_FILE_KINDS);
-  const carried = (path: string) => kinds.some((k) => k.merge.mode === 'incoming' && k.pattern.test(path));
+  const carried = (path: string) => kinds.some((k) => k.merge.mode === 'incoming' && k.name !== 'manifest' && k.pattern.test(path));
   const out: FileChange[] = [];
   for (const file of after.filter((f) => carried(f.path))) {
     const was = before.find((f) => f.path === file.path);
