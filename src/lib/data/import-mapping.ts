@@ -14,6 +14,7 @@ import { checkFieldValue } from '../records/validate-record.ts';
 import { normaliseSearchText } from '../locale/search-text.ts';
 import { isDelimiter, type Delimiter } from './csv-shape.ts';
 import { tryCompileDateFormats } from './date-formats.ts';
+import { foldHeader } from './suggest-mapping.ts';
 import { isTextEncodingName, type TextEncodingName } from './file-sniff.ts';
 
 export const DUPLICATE_POLICIES = ['skip', 'update', 'merge'] as const;
@@ -153,8 +154,8 @@ export function normaliseMapping(doc: unknown, context: { readonly model: Model;
     if (create && keyField.readOnly) report(`${at}/create`, `${target.name}.${on} is computed, so a missing ${target.name} cannot be created with it`);
     relations.set(name, { target: target.name, on, create });
   }
-  // Mapped relation fields without a declared key: by id, or by the target's title field.
-  for (const field of mappedBy.keys()) {
+  // Mapped (or defaulted) relation fields without a declared key: by id, or by the target's title field.
+  for (const field of new Set([...mappedBy.keys(), ...Object.keys(def.defaults ?? {})])) {
     const model = entity.fields.find((f) => f.name === field);
     if (!model?.relation || relations.has(field)) continue;
     const target = context.model.entities.find((e) => e.name === model.relation?.entity);
@@ -192,7 +193,8 @@ export function normaliseMapping(doc: unknown, context: { readonly model: Model;
       report(at, entity.fields.some((f) => f.name === name) ? `${name} is computed by the platform and has no default to import` : `"${name}" is not a field of ${entity.name}`);
       continue;
     }
-    const problem = field.relation ? null : checkFieldValue(field, value);
+    // A relation's default is a key (or an id), found like the cells of its column.
+    const problem = field.relation ? (typeof value === 'string' && value.trim() !== '' ? null : 'must be the key (e.g. the name) or the id of a record') : checkFieldValue(field, value);
     if (problem) report(at, `${name} ${problem}`);
     defaults.set(name, value);
   }
@@ -218,17 +220,36 @@ export function normaliseMapping(doc: unknown, context: { readonly model: Model;
   };
 }
 
+/**
+ * The file's columns the mapping names, header → field (null: ignored). A mapping column matches
+ * the header with the same text, or else one that folds to the same text ("E-mail" and "e mail",
+ * Persian ی and Arabic ي), so a template survives a file saved by another program.
+ */
+export function resolveColumns(mapping: ImportMappingModel, headers: readonly string[]): Map<string, string | null> {
+  const resolved = new Map<string, string | null>();
+  const exact = new Set(headers);
+  const folded = new Map<string, string[]>();
+  for (const h of headers) folded.set(foldHeader(h), [...(folded.get(foldHeader(h)) ?? []), h]);
+  for (const [column, field] of mapping.columns) {
+    const header = exact.has(column) ? column : (folded.get(foldHeader(column)) ?? []).find((h) => !resolved.has(h) && !mapping.columns.has(h));
+    if (header !== undefined && !resolved.has(header)) resolved.set(header, field);
+  }
+  return resolved;
+}
+
 /** Problems of a mapping with a file's header: mapped columns the file lacks. */
 export function checkHeaders(mapping: ImportMappingModel, headers: readonly string[]): MappingIssue[] {
-  const present = new Set(headers);
+  const resolved = resolveColumns(mapping, headers);
+  const found = new Set([...resolved.values()]);
   const issues: MappingIssue[] = [];
   for (const [column, field] of mapping.columns) {
-    if (field !== null && !present.has(column)) issues.push({ pointer: pointer('columns', column), message: `the file has no column "${column}" (its columns: ${headers.slice(0, 30).join(', ')}${headers.length > 30 ? ', …' : ''})` });
+    if (field !== null && !found.has(field)) issues.push({ pointer: pointer('columns', column), message: `the file has no column "${column}" (its columns: ${headers.slice(0, 30).join(', ')}${headers.length > 30 ? ', …' : ''})` });
   }
   return issues;
 }
 
 /** Columns of the file the mapping neither maps nor ignores on purpose. */
 export function unmappedHeaders(mapping: ImportMappingModel, headers: readonly string[]): string[] {
-  return headers.filter((h) => !mapping.columns.has(h));
+  const resolved = resolveColumns(mapping, headers);
+  return headers.filter((h) => !resolved.has(h));
 }

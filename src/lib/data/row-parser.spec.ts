@@ -29,7 +29,7 @@ describe('compileRowParser', () => {
       row: 2,
       values: { full_name: 'سارا محمدی', email: 'Sara@example.com', phone: '+989123456789', birthday: '1990-08-21', stage: 'customer', budget: { amount: '12.50', currency: 'USD' }, visits: 42, tags: ['vip', 'new'] },
       defaults: {},
-      refs: [{ field: 'company_id', column: 'Company', cell: 'Acme', key: { target: 'company', on: 'name', create: false }, id: null, value: 'Acme', text: 'Acme' }],
+      refs: [{ field: 'company_id', column: 'Company', cell: 'Acme', key: { target: 'company', on: 'name', create: false }, id: null, value: 'Acme', text: 'Acme', fromDefault: false }],
     });
   });
 
@@ -67,5 +67,11 @@ describe('compileRowParser', () => {
     const p = parserFor({ columns: { Name: 'full_name', Email: 'email', Org: 'company_id' }, relations: { company_id: 'code' } }, ['Name', 'Email', 'Org']);
     expect(p(['A', 'a@x.ir', '۱۲'], 2)).toMatchObject({ ok: true, refs: [{ text: '12', key: { on: 'code' } }] });
     expect(p(['A', 'a@x.ir', 'x'], 2)).toMatchObject({ ok: false, issues: [{ column: 'Org', message: expect.stringContaining('no company can have code "x"') }] });
+  });
+
+  it('takes a relation default as a key, used only when the row has no value of its own', () => {
+    const p = parserFor({ columns: { Name: 'full_name', Email: 'email', Org: 'company_id' }, defaults: { company_id: '(no company)' } }, ['Name', 'Email', 'Org']);
+    expect(p(['A', 'a@x.ir', ''], 2)).toMatchObject({ ok: true, refs: [{ field: 'company_id', text: '(no company)', fromDefault: true }] });
+    expect(p(['A', 'a@x.ir', 'Acme'], 3)).toMatchObject({ ok: true, refs: [{ field: 'company_id', text: 'Acme', fromDefault: false }] });
   });
 });

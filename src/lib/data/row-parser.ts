@@ -12,7 +12,7 @@ import { FIELD_TYPES } from '../fields/registry.ts';
 import type { EntityModel, FieldModel, JsonValue, Model } from '../model/types.ts';
 import { normaliseSearchText } from '../locale/search-text.ts';
 import { compileDateFormats, parseLocalDate, parseLocalDateTime, type DateFormat } from './date-formats.ts';
-import type { ImportMappingModel, RelationKeyModel } from './import-mapping.ts';
+import { resolveColumns, type ImportMappingModel, type RelationKeyModel } from './import-mapping.ts';
 import { restoreCell } from './neutralise.ts';
 
 /** A problem with one row, and the column and field it concerns when there is one. */
@@ -37,6 +37,8 @@ export interface RelationRef {
   /** The key as its field parses it (`value`) and as text (what the lookup compares). */
   readonly value: JsonValue;
   readonly text: string;
+  /** From the mapping's `defaults`: its id goes into the record only when one is created. */
+  readonly fromDefault: boolean;
 }
 
 export type ParsedRow =
@@ -64,7 +66,6 @@ interface ColumnPlan {
   readonly column: string;
   readonly field: FieldModel;
   readonly values: ReadonlyMap<string, string> | undefined;
-  readonly relation: { readonly key: RelationKeyModel; readonly keyField: FieldModel } | null;
   readonly parse: (text: string) => { ok: true; value: JsonValue } | { ok: false; message: string };
 }
 
@@ -87,23 +88,42 @@ export function compileRowParser(input: { readonly model: Model; readonly mappin
   const entity = model.entities.find((e) => e.name === mapping.entity) as EntityModel;
   const formats = compileDateFormats(mapping.dateFormats);
   const plans: ColumnPlan[] = [];
+  const resolved = resolveColumns(mapping, headers);
   headers.forEach((column, index) => {
-    const name = mapping.columns.get(column);
+    const name = resolved.get(column);
     const field = name ? entity.fields.find((f) => f.name === name) : undefined;
     if (!field) return;
+    plans.push({ index, column, field, values: mapping.values.get(field.name), parse: cellParser(field, formats) });
+  });
+  const expected = headers.length;
+
+  /** A cell (or a default) of a relation field → the ref to resolve, or why it cannot be one. */
+  const relationRef = (field: FieldModel, text: string, column: string, raw: string, fromDefault: boolean): RelationRef | string => {
     const key = mapping.relations.get(field.name);
     const target = key ? model.entities.find((e) => e.name === key.target) : undefined;
     const keyField = key && target ? target.fields.find((f) => f.name === key.on) : undefined;
-    plans.push({
-      index,
-      column,
-      field,
-      values: mapping.values.get(field.name),
-      relation: key && keyField ? { key, keyField } : null,
-      parse: cellParser(field, formats),
-    });
-  });
-  const expected = headers.length;
+    const entity = field.relation?.entity ?? '';
+    if (UUID.test(text)) {
+      const id = text.toLowerCase();
+      return { field: field.name, column, cell: raw, key: key ?? { target: entity, on: 'id', create: false }, id, value: id, text: id, fromDefault };
+    }
+    if (!key || !keyField) return `${JSON.stringify(text)} is not a record id, and ${entity} has no title field to find it by; name a key field in "relations"`;
+    const parsed = FIELD_TYPES[keyField.type].parseCsv(keyField, text);
+    if (!parsed.ok) return `no ${key.target} can have ${key.on} ${JSON.stringify(text)}: ${parsed.message}`;
+    if (parsed.value === null) return `${JSON.stringify(text)} is empty`;
+    return { field: field.name, column, cell: raw, key, id: null, value: parsed.value, text: String(parsed.value), fromDefault };
+  };
+  // Defaults of relation fields are keys (or ids) like the cells, resolved the same way.
+  const defaultRefs: RelationRef[] = [];
+  const plainDefaults: [string, JsonValue][] = [];
+  for (const [name, value] of mapping.defaults) {
+    const field = entity.fields.find((f) => f.name === name);
+    if (field?.relation && typeof value === 'string') {
+      const ref = relationRef(field, value, '', value, true);
+      if (typeof ref === 'string') throw new Error(`the default of ${name}: ${ref}`);
+      defaultRefs.push(ref);
+    } else plainDefaults.push([name, value]);
+  }
 
   return (cells, row) => {
     const issues: ImportIssue[] = [];
@@ -126,20 +146,9 @@ export function compileRowParser(input: { readonly model: Model; readonly mappin
       if (text === '') continue;
       const problem = (message: string) => issues.push({ row, column: plan.column, field: plan.field.name, value: cut(raw), message });
       if (plan.field.relation) {
-        if (UUID.test(text)) {
-          refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation?.key ?? { target: plan.field.relation.entity, on: 'id', create: false }, id: text.toLowerCase(), value: text.toLowerCase(), text: text.toLowerCase() });
-          continue;
-        }
-        if (!plan.relation) {
-          problem(`${JSON.stringify(text)} is not a record id, and ${plan.field.relation.entity} has no title field to find it by; name a key field in "relations"`);
-          continue;
-        }
-        const parsed = FIELD_TYPES[plan.relation.keyField.type].parseCsv(plan.relation.keyField, text);
-        if (!parsed.ok || parsed.value === null) {
-          problem(parsed.ok ? `${JSON.stringify(text)} is empty` : `no ${plan.relation.key.target} can have ${plan.relation.key.on} ${JSON.stringify(text)}: ${parsed.message}`);
-          continue;
-        }
-        refs.push({ field: plan.field.name, column: plan.column, cell: raw, key: plan.relation.key, id: null, value: parsed.value, text: String(parsed.value) });
+        const ref = relationRef(plan.field, text, plan.column, raw, false);
+        if (typeof ref === 'string') problem(ref);
+        else refs.push(ref);
         continue;
       }
       const parsed = plan.parse(text);
@@ -148,9 +157,10 @@ export function compileRowParser(input: { readonly model: Model; readonly mappin
     }
     if (issues.length > 0) return { ok: false, row, issues };
     const defaults: Record<string, JsonValue> = Object.create(null) as Record<string, JsonValue>;
-    for (const [name, value] of mapping.defaults) {
-      if (!(name in values) && !refs.some((r) => r.field === name)) defaults[name] = value;
+    for (const [name, value] of plainDefaults) {
+      if (!(name in values)) defaults[name] = value;
     }
+    for (const ref of defaultRefs) if (!refs.some((r) => r.field === ref.field)) refs.push(ref);
     return { ok: true, row, values, defaults, refs };
   };
 }

@@ -13,8 +13,9 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { FIELD_TYPES } from '../../fields/registry.ts';
+import { normaliseSearchText } from '../../locale/search-text.ts';
 import type { EntityModel, FieldModel, JsonValue, Model } from '../../model/types.ts';
-import { checkHeaders, unmappedHeaders, type ImportMappingModel, type ImportMode } from '../../data/import-mapping.ts';
+import { checkHeaders, resolveColumns, unmappedHeaders, type ImportMappingModel, type ImportMode } from '../../data/import-mapping.ts';
 import { compileRowParser, type ImportIssue, type RelationRef } from '../../data/row-parser.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import { can, type AuthUser } from '../auth/permissions.ts';
@@ -23,7 +24,7 @@ import { DATA_SCHEMA } from '../schema/object-names.ts';
 import { fieldColumns } from '../schema/plan.ts';
 import { RelationResolver } from './relation-resolver.ts';
 import { savepoint } from './savepoint.ts';
-import { SourceError, type TabularSource } from './tabular-source.ts';
+import { SourceError, type SourceRow, type TabularSource } from './tabular-source.ts';
 
 /** Who imports: a signed-in user (permissions apply), or the operator at the command line. */
 export type ImportActor = { readonly kind: 'user'; readonly user: AuthUser } | { readonly kind: 'system'; readonly actorId: string | null };
@@ -84,6 +85,13 @@ export interface RunImportInput {
 
 export const KEPT_ISSUES = 1000;
 
+/**
+ * Up to this many records, duplicates are also looked for among stored values that differ only in
+ * folding ("SARA@X.IR" and "sara@x.ir"); that lookup scans the table, so a larger table is
+ * matched on exact values (each field type's own normal form), plus folding within the file.
+ */
+export const FOLDED_MATCH_LIMIT = 200_000;
+
 class Rollback extends Error {}
 
 interface Candidate {
@@ -92,6 +100,12 @@ interface Candidate {
   /** Values of the row's cells (relation ids resolved). */
   readonly values: Record<string, JsonValue>;
   readonly defaults: Record<string, JsonValue>;
+}
+
+interface ReadBatch {
+  count: number;
+  readonly parsed: { candidate: Candidate; refs: readonly RelationRef[] }[];
+  readonly failures: ImportIssue[];
 }
 
 interface Counters {
@@ -184,7 +198,7 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
   const dedupeFields = mapping.dedupeOn.map((name) => entity.fields.find((f) => f.name === name) as FieldModel);
   const uniqueFields = entity.fields.filter((f) => f.unique && fieldColumns(f).length === 1);
   const columnOf = new Map<string, string>();
-  for (const [column, field] of mapping.columns) if (field !== null) columnOf.set(field, column);
+  for (const [column, field] of resolveColumns(mapping, source.headers)) if (field !== null) columnOf.set(field, column);
 
   const fail = (candidate: Pick<Candidate, 'row' | 'cells'>, field: string | null, message: string) => {
     const column = field ? (columnOf.get(field) ?? null) : null;
@@ -196,27 +210,35 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
   const progress = () =>
     input.onProgress?.({ ...counters, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
 
-  async function processBatch(ctx: RecordContext, rows: readonly { cells: readonly string[]; row: number }[]): Promise<void> {
+  async function processBatch(ctx: RecordContext, batch: ReadBatch): Promise<void> {
     pending = [];
     try {
-      await processRows(ctx, rows);
+      await processRows(ctx, batch);
     } finally {
       flush();
     }
   }
 
-  async function processRows(ctx: RecordContext, rows: readonly { cells: readonly string[]; row: number }[]): Promise<void> {
-    counters.rows += rows.length;
-    const parsed: { candidate: Candidate; refs: readonly RelationRef[] }[] = [];
-    for (const { cells, row } of rows) {
+  /** Reads and parses the next batch: no database work, so it overlaps the previous batch's writes. */
+  async function readBatch(rows: AsyncIterator<SourceRow>): Promise<ReadBatch> {
+    const batch: ReadBatch = { count: 0, parsed: [], failures: [] };
+    while (batch.count < batchSize) {
+      const next = await rows.next();
+      if (next.done) break;
+      batch.count++;
+      const { cells, row } = next.value;
       const p = parse(cells, row);
-      if (!p.ok) {
-        counters.failed++;
-        for (const issue of p.issues) report(issue);
-        continue;
-      }
-      parsed.push({ candidate: { row, cells, values: p.values, defaults: p.defaults }, refs: p.refs });
+      if (p.ok) batch.parsed.push({ candidate: { row, cells, values: p.values, defaults: p.defaults }, refs: p.refs });
+      else batch.failures.push(...p.issues);
     }
+    return batch;
+  }
+
+  async function processRows(ctx: RecordContext, batch: ReadBatch): Promise<void> {
+    counters.rows += batch.count;
+    counters.failed += new Set(batch.failures.map((f) => f.row)).size;
+    for (const issue of batch.failures) report(issue);
+    const parsed = batch.parsed;
     // Relations: every ref of the batch at once.
     const refs = parsed.flatMap((p) => p.refs);
     const answers = refs.length > 0 ? await resolver.resolve(ctx, refs) : [];
@@ -226,10 +248,10 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
       let ok = true;
       for (const ref of own) {
         const answer = answerOf.get(ref);
-        if (answer?.ok) candidate.values[ref.field] = answer.id;
+        if (answer?.ok) (ref.fromDefault ? candidate.defaults : candidate.values)[ref.field] = answer.id;
         else {
           ok = false;
-          report({ row: candidate.row, column: ref.column, field: ref.field, value: ref.cell, message: answer?.message ?? 'not found' });
+          report({ row: candidate.row, column: ref.column || null, field: ref.field, value: ref.cell, message: `${ref.fromDefault ? 'the default: ' : ''}${answer?.message ?? 'not found'}` });
         }
       }
       if (ok) ready.push(candidate);
@@ -255,30 +277,54 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
     }
   }
 
+  /** Text is compared folded (case, spaces, ZWNJ, Persian/Arabic letters), as GLOSSARY.md asks of duplicate detection. */
+  const foldable = dedupeFields.map((f) => FIELD_TYPES[f.type].filterKind === 'text');
+  const dedupeKeyOf = (values: readonly (JsonValue | undefined)[]) => keyOf(values.map((v, i) => (foldable[i] && typeof v === 'string' ? normaliseSearchText(v) : v)));
+  /** Whether to look for folded matches in the table too: a scan, so only up to FOLDED_MATCH_LIMIT records. */
+  let foldInTable = false;
+
   function dedupeKey(c: Candidate): string | null {
     if (dedupeFields.length === 0) return null;
-    return keyOf(dedupeFields.map((f) => c.values[f.name] ?? c.defaults[f.name]));
+    return dedupeKeyOf(dedupeFields.map((f) => c.values[f.name] ?? c.defaults[f.name]));
   }
 
   async function findExisting(ctx: RecordContext, round: readonly Candidate[]): Promise<Map<string, RecordOutput[]>> {
-    const found = new Map<string, RecordOutput[]>();
-    if (dedupeFields.length === 0) return found;
-    const keyed = round.filter((c) => dedupeKey(c) !== null);
-    if (keyed.length === 0) return found;
+    const found = new Map<string, Map<string, RecordOutput>>();
+    if (dedupeFields.length === 0) return new Map();
     const table = sql.id(DATA_SCHEMA, entity?.name ?? '');
-    const arrays = dedupeFields.map((f) => sql`${sql.val(keyed.map((c) => columnParam(f, (c.values[f.name] ?? c.defaults[f.name]) as JsonValue)))}::${sql.raw(sqlTypeOf(f))}[]`);
     const columns = dedupeFields.map((f) => sql.id(fieldColumns(f)[0]?.name ?? f.name));
-    const query =
-      dedupeFields.length === 1
-        ? sql<Record<string, unknown>>`select * from ${table} where ${columns[0]} = any(${arrays[0]})`
-        : sql<Record<string, unknown>>`select t.* from ${table} t where (${sql.join(columns.map((c) => sql`t.${c}`))}) in (select * from unnest(${sql.join(arrays)}))`;
-    const rows = await query.execute(ctx.db);
-    for (const row of rows.rows) {
-      const record = rowToRecord(entity as EntityModel, row);
-      const key = keyOf(dedupeFields.map((f) => record[f.name]));
-      if (key !== null) found.set(key, [...(found.get(key) ?? []), record]);
+    const valueOf = (c: Candidate, f: FieldModel) => (c.values[f.name] ?? c.defaults[f.name]) as JsonValue;
+    const take = (rows: readonly Record<string, unknown>[]) => {
+      for (const row of rows) {
+        const record = rowToRecord(entity as EntityModel, row);
+        const key = dedupeKeyOf(dedupeFields.map((f) => record[f.name]));
+        if (key === null) continue;
+        const byId = found.get(key) ?? new Map<string, RecordOutput>();
+        byId.set(String(record.id), record);
+        found.set(key, byId);
+      }
+    };
+    const keyed = round.filter((c) => dedupeKey(c) !== null);
+    if (keyed.length > 0) {
+      // Exact values first: the index on the field (a unique field has one) finds them.
+      const arrays = dedupeFields.map((f) => sql`${sql.val(keyed.map((c) => columnParam(f, valueOf(c, f))))}::${sql.raw(sqlTypeOf(f))}[]`);
+      const exact =
+        dedupeFields.length === 1
+          ? sql<Record<string, unknown>>`select * from ${table} where ${columns[0]} = any(${arrays[0]})`
+          : sql<Record<string, unknown>>`select t.* from ${table} t where (${sql.join(columns.map((c) => sql`t.${c}`))}) in (select * from unnest(${sql.join(arrays)}))`;
+      take((await exact.execute(ctx.db)).rows);
     }
-    return found;
+    const misses = keyed.filter((c) => !found.has(dedupeKey(c) ?? ''));
+    if (misses.length > 0 && foldInTable) {
+      const arrays = dedupeFields.map((f, i) =>
+        foldable[i] ? sql`${sql.val(misses.map((c) => String(valueOf(c, f))))}::text[]` : sql`${sql.val(misses.map((c) => columnParam(f, valueOf(c, f))))}::${sql.raw(sqlTypeOf(f))}[]`,
+      );
+      const names = dedupeFields.map((_, i) => sql.id(`k${i}`));
+      const conditions = dedupeFields.map((_, i) => (foldable[i] ? sql`peyvand.search_text(t.${columns[i]}::text) = peyvand.search_text(k.${names[i]})` : sql`t.${columns[i]} = k.${names[i]}`));
+      const folded = sql<Record<string, unknown>>`select distinct t.* from ${table} t join unnest(${sql.join(arrays)}) as k(${sql.join(names)}) on ${sql.join(conditions, sql` and `)}`;
+      take((await folded.execute(ctx.db)).rows);
+    }
+    return new Map([...found].map(([key, byId]) => [key, [...byId.values()]]));
   }
 
   /** Values of unique fields the round would write that another record (or an earlier row) has. */
@@ -329,13 +375,16 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
         counters.skipped++;
         continue;
       }
+      // The fields matched on stay as stored (they are equal but for folding).
       const values: Record<string, JsonValue> = {};
       for (const [name, value] of Object.entries(candidate.values)) {
+        if (mapping.dedupeOn.includes(name)) continue;
         if (mapping.onDuplicate === 'update' || isEmptyValue(match[name])) values[name] = value;
       }
       changes.push({ candidate, values, self: String(match.id), kind: mapping.onDuplicate === 'update' ? 'updated' : 'merged' });
     }
-    const conflicts = uniqueFields.length > 0 ? await uniqueConflicts(ctx, [...creates, ...changes]) : new Map<Candidate, { field: string; message: string }>();
+    // New records are inserted optimistically (the unique indexes check them); updates are checked first.
+    const conflicts = uniqueFields.length > 0 && changes.length > 0 ? await uniqueConflicts(ctx, changes) : new Map<Candidate, { field: string; message: string }>();
     const conflict = (c: Candidate): boolean => {
       const found = conflicts.get(c);
       if (found === undefined) return false;
@@ -343,7 +392,7 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
       fail(c, found.field, found.message);
       return true;
     };
-    await insert(ctx, creates.filter((c) => !conflict(c.candidate)));
+    await insert(ctx, creates, false);
     for (const change of changes) {
       if (conflict(change.candidate)) continue;
       const outcome = await savepoint(ctx.db, () => updateRecord(ctx, entity as EntityModel, { id: change.self, version: 'current', values: change.values }), (r) => r.ok);
@@ -357,8 +406,12 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
     }
   }
 
-  /** Inserts new records a statement per batch; invalid rows drop out, the rest go in. */
-  async function insert(ctx: RecordContext, creates: readonly { candidate: Candidate; values: Record<string, JsonValue> }[]): Promise<void> {
+  /**
+   * Inserts new records a statement per batch; invalid rows drop out, the rest go in. When the
+   * database refuses the batch, rows whose unique values are taken are found and reported
+   * (`checked`), and if it still refuses, the rows go in one at a time to find the culprit.
+   */
+  async function insert(ctx: RecordContext, creates: readonly { candidate: Candidate; values: Record<string, JsonValue>; self: null }[], checked: boolean): Promise<void> {
     let remaining = creates;
     while (remaining.length > 0) {
       const batch = remaining;
@@ -383,7 +436,16 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
         remaining = batch.filter((_, i) => !bad.has(i));
         continue;
       }
-      // A database refusal (a constraint no check above could see): find the rows one by one.
+      if (!checked && uniqueFields.length > 0) {
+        const conflicts = await uniqueConflicts(ctx, batch);
+        for (const [candidate, found] of conflicts) {
+          counters.failed++;
+          fail(candidate, found.field, found.message);
+        }
+        await insert(ctx, batch.filter((c) => !conflicts.has(c.candidate)), true);
+        return;
+      }
+      // A database refusal no check could foresee: find the rows one by one.
       if (batch.length === 1) {
         const c = batch[0] as (typeof batch)[number];
         counters.failed++;
@@ -391,25 +453,29 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
         fail(c.candidate, fields[0] ?? null, outcome.error.message);
         return;
       }
-      for (const c of batch) await insert(ctx, [c]);
+      for (const c of batch) await insert(ctx, [c], true);
       return;
     }
   }
 
   const run = async (trx: Kysely<SystemTables>): Promise<void> => {
     const ctx: RecordContext = { db: trx, actorId, ...(input.now ? { now: input.now } : {}) };
-    let batch: { cells: readonly string[]; row: number }[] = [];
-    for await (const row of source.rows()) {
-      batch.push(row);
-      if (batch.length >= batchSize) {
-        if (input.signal?.aborted) throw new Rollback('cancelled');
-        await processBatch(ctx, batch);
-        batch = [];
-        progress();
-      }
+    if (foldable.some(Boolean)) {
+      const size = await sql<{ n: string | number }>`select count(*) as n from (select 1 from ${sql.id(DATA_SCHEMA, entity.name)} limit ${FOLDED_MATCH_LIMIT + 1}) x`.execute(trx);
+      foldInTable = Number(size.rows[0]?.n ?? 0) <= FOLDED_MATCH_LIMIT;
     }
-    if (batch.length > 0) await processBatch(ctx, batch);
-    progress();
+    const rows = source.rows()[Symbol.asyncIterator]();
+    let next = readBatch(rows);
+    for (;;) {
+      const batch = await next;
+      if (batch.count === 0) break;
+      // The next batch is read and parsed while this one waits for the database.
+      next = readBatch(rows);
+      next.catch(() => undefined); // awaited on the next turn; a failure now must not go unhandled meanwhile
+      if (input.signal?.aborted) throw new Rollback('cancelled');
+      await processBatch(ctx, batch);
+      progress();
+    }
     const keep = !input.dryRun && (mode === 'valid-rows' || counters.failed === 0);
     if (!keep) throw new Rollback('not kept');
   };

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { FIELD_TYPES } from '../../fields/registry.ts';
 import type { EntityModel, FieldModel, JsonValue, Model } from '../../model/types.ts';
 import type { RelationRef } from '../../data/row-parser.ts';
+import { normaliseSearchText } from '../../locale/search-text.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
 import { fieldColumns } from '../schema/plan.ts';
 import { bulkCreate, type RecordContext } from '../records/record-service.ts';
@@ -95,22 +96,31 @@ export class RelationResolver {
       for (const r of folded.rows) byText.set(r.wanted, [...(byText.get(r.wanted) ?? []), r.id]);
     }
     for (const text of wanted) cache.set(text, byText.get(text) ?? []);
-    const toCreate = new Map<string, JsonValue>();
-    for (const ref of refs) if (ref.key.create && ref.id === null && (cache.get(ref.text)?.length ?? 0) === 0) toCreate.set(ref.text, ref.value);
-    if (toCreate.size > 0) await this.#create(ctx, target, on, toCreate, cache);
+    // Missing keys of `create: true`: one new record per spelling (folded for text keys, so that
+    // "Kavir Software" and "kavir  software" make one company).
+    const groups = new Map<string, { value: JsonValue; texts: string[] }>();
+    const fold = FIELD_TYPES[on.type].filterKind === 'text' ? normaliseSearchText : (t: string) => t;
+    for (const ref of refs) {
+      if (!ref.key.create || ref.id !== null || (cache.get(ref.text)?.length ?? 0) > 0) continue;
+      const group = groups.get(fold(ref.text)) ?? { value: ref.value, texts: [] };
+      if (!group.texts.includes(ref.text)) group.texts.push(ref.text);
+      groups.set(fold(ref.text), group);
+    }
+    if (groups.size > 0) await this.#create(ctx, target, on, [...groups.values()], cache);
   }
 
   /** Creates the missing targets of `create: true` keys, with only the key field set. */
-  async #create(ctx: RecordContext, target: EntityModel, on: FieldModel, missing: Map<string, JsonValue>, cache: KeyCache): Promise<void> {
-    const texts = [...missing.keys()];
-    const result = await savepoint(ctx.db, () => bulkCreate(ctx, target, texts.map((t) => ({ [on.name]: missing.get(t) ?? t }))), (r) => r.ok);
+  async #create(ctx: RecordContext, target: EntityModel, on: FieldModel, groups: readonly { value: JsonValue; texts: string[] }[], cache: KeyCache): Promise<void> {
+    const result = await savepoint(ctx.db, () => bulkCreate(ctx, target, groups.map((g) => ({ [on.name]: g.value }))), (r) => r.ok);
     if (!result.ok) {
       // Usually a required field the key alone cannot fill; every row naming one of these says so.
       this.#failedCreates.set(`${target.name}\u0000${on.name}`, result.error.message);
       return;
     }
-    texts.forEach((text, i) => cache.set(text, [result.value.ids[i] ?? '']));
-    this.created += texts.length;
+    groups.forEach((g, i) => {
+      for (const text of g.texts) cache.set(text, [result.value.ids[i] ?? '']);
+    });
+    this.created += groups.length;
   }
 
 }
