@@ -198,11 +198,12 @@ async function importCommand(args: string[]): Promise<number> {
       onIssue: (issue) => report?.write(errorReportLine(issue)),
       onProgress: (p) => {
         const now = Date.now();
-        if (now - last < 1000 && p.bytesRead < p.totalBytes) return;
+        if (now - last < 1000) return;
         last = now;
         process.stderr.write(`${progressLine(p)}\n`);
       },
     });
+    process.stderr.write(`${progressLine({ ...result.counts, bytesRead: source.totalBytes, totalBytes: source.totalBytes, elapsedMs: result.elapsedMs })}\n`);
     if (report && reportTemp && reportPath) {
       await new Promise<void>((resolve, reject) => report.end((error?: Error | null) => (error ? reject(error) : resolve())));
       if (result.issueCount > 0) await rename(reportTemp, reportPath);

@@ -139,8 +139,13 @@ async function openCsv(bytes: ByteSource, prefix: Uint8Array, encoding: TextEnco
   if (!scan.complete && prefix.length < size) return refuse('header-too-long', `the first line of the file is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB; is this really a CSV file?`);
 
   let read = 0;
+  let decodedBytes = 0;
   let stream: Readable | null = null;
   let parser: Parser | null = null;
+  // Progress counts the bytes of the rows handed out, not the bytes read ahead: the parser's
+  // count of UTF-8 bytes, scaled back to the file's encoding.
+  let handedOut = 0;
+  const consumed = () => (decodedBytes > 0 ? Math.min(read, Math.round(bomLength + handedOut * (read / decodedBytes))) : 0);
   const source: TabularSource = {
     format: 'csv',
     headers: [],
@@ -148,7 +153,7 @@ async function openCsv(bytes: ByteSource, prefix: Uint8Array, encoding: TextEnco
     delimiter,
     sheet: null,
     totalBytes: size,
-    bytesRead: () => read,
+    bytesRead: consumed,
     rows: () => csvRows(),
     close: () => {
       stream?.destroy();
@@ -164,7 +169,9 @@ async function openCsv(bytes: ByteSource, prefix: Uint8Array, encoding: TextEnco
       transform(chunk: Buffer, _enc, done) {
         read += chunk.length;
         try {
-          done(null, decoder.decode(chunk, { stream: true }));
+          const text = decoder.decode(chunk, { stream: true });
+          decodedBytes += Buffer.byteLength(text);
+          done(null, text);
         } catch {
           done(new SourceError('encoding', `the file is not valid ${encoding.toUpperCase()} near byte ${read.toLocaleString('en')}; save it as "CSV UTF-8" and try again`));
         }
@@ -184,6 +191,7 @@ async function openCsv(bytes: ByteSource, prefix: Uint8Array, encoding: TextEnco
       relax_quotes: true,
       skip_empty_lines: true,
       max_record_size: MAX_RECORD_CHARS,
+      info: true,
     });
     const p = parser;
     stream.on('error', (e) => p.destroy(e));
@@ -195,8 +203,10 @@ async function openCsv(bytes: ByteSource, prefix: Uint8Array, encoding: TextEnco
   async function* csvRows(): AsyncGenerator<SourceRow> {
     let row = 0;
     try {
-      for await (const record of start()) {
-        const cells = record as string[];
+      for await (const item of start()) {
+        const { record, info } = item as { record: string[]; info: { bytes: number } };
+        handedOut = info.bytes;
+        const cells = record;
         if (cells.every((c) => c.trim() === '')) continue;
         row++;
         yield { cells, row };
