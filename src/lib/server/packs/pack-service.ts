@@ -15,7 +15,8 @@ import { loadPackFiles, type PackIssue, type PackModel, type SourceFile } from '
 import { composeModel } from '../../model/compose-model.ts';
 import type { LocalizedText } from '../../model/types.ts';
 import { exportPackFiles } from '../../packs/export-pack.ts';
-import { PACK_FILE_KINDS } from '../../packs/kinds/registry.ts';
+import { classifyPackFile, PACK_FILE_KINDS } from '../../packs/kinds/registry.ts';
+import { packJson } from '../../packs/pack-json.ts';
 import type { PackFileKind } from '../../packs/kinds/pack-file-kind.ts';
 import type { MergeConflict, Side } from '../../packs/merge-documents.ts';
 import { mergePackFiles } from '../../packs/merge-pack-files.ts';
@@ -188,7 +189,7 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
   if (schema.outcomes.some((o) => o.status === 'needs-confirmation')) refusals.push('destructive');
   if (schema.outcomes.some((o) => o.status === 'impossible')) refusals.push('impossible');
 
-  const isFilesChanged = installed === null || !sameFiles(installed.files, pack.files);
+  const isFilesChanged = installed === null || !sameContent(installed.files, pack.files);
   const report = (status: PackReport['status'], version: number | null): PackReport => ({
     status,
     ...base,
@@ -235,6 +236,23 @@ function sameFiles(a: readonly SourceFile[], b: readonly SourceFile[]): boolean 
   return a.length === b.length && a.every((f, i) => f.path === b[i]?.path && f.text === b[i]?.text);
 }
 
+/** The same pack: JSON files equal as values (an exported copy of a pack is that pack), others byte for byte. */
+function sameContent(a: readonly SourceFile[], b: readonly SourceFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.path === b[i]?.path && sameFile(f, b[i]?.text ?? ''));
+}
+
+function sameFile(file: SourceFile, text: string): boolean {
+  if (file.text === text) return true;
+  const kind = classifyPackFile(file.path);
+  if (kind?.format !== 'json') return false;
+  const keepOrder = kind.keepOrder ?? [];
+  try {
+    return packJson(JSON.parse(file.text), { keepOrder }) === packJson(JSON.parse(text), { keepOrder });
+  } catch {
+    return false;
+  }
+}
+
 /** Changes to the files of kinds the model does not hold (installed as they come); the manifest's show in the report's head. */
 function fileChanges(before: readonly SourceFile[], after: readonly SourceFile[]): FileChange[] {
   const kinds: readonly PackFileKind[] = Object.values(PACK_FILE_KINDS);
@@ -243,7 +261,7 @@ function fileChanges(before: readonly SourceFile[], after: readonly SourceFile[]
   for (const file of after.filter((f) => carried(f.path))) {
     const was = before.find((f) => f.path === file.path);
     if (!was) out.push({ path: file.path, change: 'added' });
-    else if (was.text !== file.text) out.push({ path: file.path, change: 'changed' });
+    else if (!sameFile(was, file.text)) out.push({ path: file.path, change: 'changed' });
   }
   for (const file of before.filter((f) => carried(f.path))) if (!after.some((f) => f.path === file.path)) out.push({ path: file.path, change: 'removed' });
   return out;
