@@ -142,7 +142,28 @@ function contentProblem(file: SourceFile, maxBytes: number, format: 'json' | 'te
   if (file.text.includes('\u0000')) return 'the file contains a NUL character; it looks binary, not text';
   if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(file.text)) return 'the file is not valid Unicode text';
   if (format === 'json' && /\\u0000/i.test(file.text)) return 'the file contains a NUL character (\\u0000), which cannot be stored';
+  if (format === 'json' && nestingDepth(file.text) > MAX_JSON_DEPTH) return `the file nests objects and lists deeper than ${MAX_JSON_DEPTH} levels`;
   return null;
+}
+
+/** Deeper than any pack document needs; walking a deeper one would exhaust the stack. */
+const MAX_JSON_DEPTH = 64;
+
+/** How deep `[` and `{` nest in JSON text (outside strings); a linear scan, before parsing. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function utf8Length(text: string): number {

@@ -89,6 +89,13 @@ describe('the pack file kind registry', () => {
     expect(issues.map((i) => i.file).sort()).toEqual(['data/contact.csv', 'data/x.csv', 'i18n/fa.json']);
   });
 
+  it('JSON nested deeper than any pack document needs is refused before it is walked', () => {
+    const deep = `{"$id":"contact","type":"object","properties":{"a":{"type":"string","default":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}`;
+    expect(issuesOf([MANIFEST, { path: 'entities/contact.json', text: deep }])).toEqual([{ file: 'entities/contact.json', pointer: '', message: 'the file nests objects and lists deeper than 64 levels' }]);
+    // Brackets inside strings do not count.
+    expect(issuesOf([MANIFEST, CONTACT, json('i18n/fa.json', { 'a.b': '['.repeat(100) })])).toEqual([]);
+  });
+
   it('the manifest: version ranges it understands, and not itself', () => {
     const issues = issuesOf([json('pack.json', { name: 'demo', version: '1.0.0', title: 'Demo', requires: { platform: 'latest', packs: { demo: '^1.0.0', other: 'soon' } } }), CONTACT]);
     expect(issues.map((i) => i.pointer)).toEqual(['/requires/platform', '/requires/packs/demo', '/requires/packs/other']);
