@@ -13,9 +13,10 @@ import { records } from './messages/records.ts';
 import { designer } from './messages/designer.ts';
 import { forms } from './messages/forms.ts';
 import { workflows } from './messages/workflows.ts';
+import { data } from './messages/data.ts';
 import { packs } from './messages/packs.ts';
 
-const AREAS = [shell, records, designer, forms, workflows, packs] as const;
+const AREAS = [shell, records, designer, forms, workflows, packs, data] as const;
 
 type EnglishOf<A> = A extends { en: infer E } ? keyof E : never;
 export type MessageKey = EnglishOf<(typeof AREAS)[number]>;
