@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, mkdir, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { B2B_VERSION } from '../support/packs.ts';
 import { createPostgresDatabase } from '../support/databases.ts';
 
 const BIN = resolve('bin/peyvand.js');
@@ -54,7 +55,7 @@ describe('peyvand CLI', () => {
     expect((JSON.parse(plan.stdout) as { status: string }).status).toBe('planned');
     const apply = run(['pack', 'apply', 'packs/b2b-sales'], env);
     expect(apply.code).toBe(0);
-    expect(apply.stdout).toContain('Applied pack b2b-sales@1.0.0');
+    expect(apply.stdout).toContain(`Applied pack b2b-sales@${B2B_VERSION}`);
     expect(run(['pack', 'apply', 'packs/b2b-sales'], env).stdout).toContain('nothing to do');
     const out = join(dir, 'peyvand.gen.d.ts');
     expect(run(['types', out], env).code).toBe(0);

@@ -215,7 +215,7 @@ describe.each(BACKENDS)('computed fields on %s', (kind) => {
         if (!applied.ok) throw new Error('apply');
         const { model } = await loadCurrentModel(fresh.database.db);
         const reports = await seedData(fresh.database, model, await readSeedData(B2B_SALES), null);
-        expect(reports.map((r) => `${r.entity}:${r.inserted}`)).toEqual(['company:5', 'contact:6', 'deal:5']);
+        expect(reports.map((r) => `${r.entity}:${r.inserted}`)).toEqual(['company:5', 'contact:6', 'product:7', 'sales_agent:4', 'deal:5', 'activity:6']);
         const companies = await sql<{ name: string; open_deal_amount: string; open_deal_count: string | number }>`
           select name, open_deal_amount::text as open_deal_amount, open_deal_count from data.company order by name`.execute(fresh.database.db);
         expect(companies.rows.map((r) => [r.name, r.open_deal_amount, Number(r.open_deal_count)])).toEqual([

@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, writeFile, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { entity, modelOf, type EntityDoc } from '../support/packs.ts';
+import { B2B_VERSION, entity, modelOf, type EntityDoc } from '../support/packs.ts';
 import { applyModel } from '../../src/lib/server/schema/apply.ts';
 import { loadCurrentModel } from '../../src/lib/server/schema/model-store.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
@@ -58,10 +58,10 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
     expect(second.ok && second.result.status).toBe('unchanged');
     const stored = await loadCurrentModel(t.database.db);
     expect(stored.version).toBe(1);
-    expect(stored.model.packs.map((p) => `${p.name}@${p.version}`)).toEqual(['b2b-sales@1.0.0']);
+    expect(stored.model.packs.map((p) => `${p.name}@${p.version}`)).toEqual([`b2b-sales@${B2B_VERSION}`]);
     const versions = await t.database.db.selectFrom('peyvand.model_versions').selectAll().execute();
     expect(versions).toHaveLength(1);
-    expect(versions[0]?.source).toBe('pack b2b-sales@1.0.0');
+    expect(versions[0]?.source).toBe(`pack b2b-sales@${B2B_VERSION}`);
   });
 
   it('adding one field to a stored model plans only that field (no spurious steps from jsonb key order)', async () => {

@@ -111,18 +111,19 @@ describe('router permissions (b2b-sales)', () => {
     return Number(result.rows[0]?.n);
   }
 
+  const B2B_ENTITIES = ['activity', 'company', 'contact', 'deal', 'product', 'sales_agent'];
   const ENTITY_PROCEDURES = ['list', 'get', 'history', 'runs', 'views', 'saveView', 'deleteView', 'create', 'bulkCreate', 'update', 'delete', 'runWorkflow'];
 
   it('has the procedures the model implies, for every entity', () => {
     const paths = procedures(router).map(([path]) => path);
-    for (const e of ['company', 'contact', 'deal']) {
+    for (const e of B2B_ENTITIES) {
       for (const action of ENTITY_PROCEDURES) expect(paths).toContain(`entities.${e}.${action}`);
     }
     const statics = ['auth.signIn', 'auth.me', 'auth.changePassword', 'auth.createToken', 'auth.listTokens', 'auth.revokeToken', 'meta.model', 'meta.versions'];
     const admin = ['admin.entities.get', 'admin.entities.plan', 'admin.entities.applyChange', 'admin.entities.remove'];
     const workflows = ['list', 'get', 'check', 'save', 'remove', 'dryRun', 'runs', 'run', 'retry', 'webhookSecret'].map((p) => `workflows.${p}`);
     for (const path of [...statics, ...admin, ...workflows]) expect(paths).toContain(path);
-    expect(paths).toHaveLength(3 * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length);
+    expect(paths).toHaveLength(B2B_ENTITIES.length * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length);
   });
 
   it('every procedure declares a permission, and record procedures name their entity and action', () => {
@@ -204,7 +205,7 @@ describe('router permissions (b2b-sales)', () => {
     await expect(callAt(member, 'entities.company.list')({})).resolves.toMatchObject({ items: [] });
     const error = await refusal(callAt(member, 'meta.versions')());
     expect(error.code).toBe('FORBIDDEN');
-    await expect(callAt(caller(user({ isAdmin: true })), 'meta.versions')()).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ source: 'pack b2b-sales@1.0.0' })]));
+    await expect(callAt(caller(user({ isAdmin: true })), 'meta.versions')()).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ source: expect.stringMatching(/^pack b2b-sales@\d+\.\d+\.\d+$/) })]));
     // Workflows are administration: a member may neither read, define, dry-run nor retry them.
     for (const path of ['workflows.list', 'workflows.save', 'workflows.dryRun', 'workflows.runs', 'workflows.retry', 'workflows.webhookSecret']) {
       expect((await refusal(callAt(member, path)(inputFor(path)))).code, path).toBe('FORBIDDEN');

@@ -1,4 +1,5 @@
 /** Builds packs and models in memory for tests. */
+import { readFileSync } from 'node:fs';
 import { loadPack, type PackModel } from '../../src/lib/model/load-pack.ts';
 import { composeModel, buildModel } from '../../src/lib/model/compose-model.ts';
 import type { Model } from '../../src/lib/model/types.ts';
@@ -27,3 +28,6 @@ export function modelOf(entities: readonly EntityDoc[], base: Model = buildModel
 export function entity(id: string, properties: Record<string, unknown>, extra: Record<string, unknown> = {}): EntityDoc {
   return { $id: id, type: 'object', properties, ...extra };
 }
+
+/** The demo pack's version as its pack.json says (tests that name it follow the pack's upgrades). */
+export const B2B_VERSION: string = (JSON.parse(readFileSync(new URL('../../packs/b2b-sales/pack.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -83,7 +83,7 @@ describe('draftFromDocument ↔ documentFromDraft', () => {
     const deal = draftFromDocument(b2bDocuments.find(([n]) => n === 'deal')?.[1] ?? {});
     expect(deal.labels).toMatchObject({ en: 'Deal', fa: 'فرصت فروش', ar: 'فرصة بيع' });
     expect(field(deal, 'stage')).toMatchObject({ type: 'single_select', required: true, defaultValue: 'qualification' });
-    expect(field(deal, 'stage').options[3]).toEqual({ value: 'won', labels: { en: 'Won', fa: 'موفق', ar: 'مكسوبة' } });
+    expect(field(deal, 'stage').options.find((o) => o.value === 'won')).toEqual({ value: 'won', labels: { en: 'Won', fa: 'موفق', ar: 'مكسوبة' } });
     expect(field(deal, 'company_id')).toMatchObject({ type: 'relation', relationTarget: 'company', onDelete: 'cascade' });
     expect(field(deal, 'amount')).toMatchObject({ type: 'money', currencies: ['IRR', 'USD', 'EUR', 'AED', 'SAR'], defaultCurrency: 'IRR' });
     expect(field(deal, 'number')).toMatchObject({ type: 'auto_number', autoNumberFormat: 'DL-{000000}' });

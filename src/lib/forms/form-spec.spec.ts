@@ -6,12 +6,19 @@ describe('buildFormSpec', () => {
   const deal = b2bEntity('deal');
 
   it('puts every field of an entity without sections into one default section, in declaration order', () => {
-    const spec = buildFormSpec(deal, 'create');
+    const contact = b2bEntity('contact');
+    const spec = buildFormSpec(contact, 'create');
     expect(spec.sections).toHaveLength(1);
     const [section] = spec.sections;
     expect(section?.id).toBe(DEFAULT_SECTION_ID);
     expect(section?.label).toEqual({ en: 'Details', fa: 'جزئیات', ar: 'التفاصيل' });
-    expect(section?.fields.map((f) => f.field.name)).toEqual(['title', 'company_id', 'contact_id', 'stage', 'amount', 'probability', 'expected_close', 'lost_reason']);
+    expect(section?.fields.map((f) => f.field.name)).toEqual(contact.fields.filter((f) => !f.readOnly).map((f) => f.name));
+  });
+
+  it('groups the deal form into its declared sections, the main fields first', () => {
+    const spec = buildFormSpec(deal, 'create');
+    expect(spec.sections.length).toBeGreaterThan(1);
+    expect(spec.sections[0]?.fields.map((f) => f.field.name)).toEqual(['title', 'company_id', 'contact_id', 'stage', 'amount', 'probability', 'expected_close', 'lost_reason']);
   });
 
   it('shows the read-only auto-number in edit mode only', () => {
