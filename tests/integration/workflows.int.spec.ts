@@ -46,6 +46,7 @@ const ENTITIES = [
   entity('note_log', { text: { type: 'string', maxLength: 500 } }),
   entity('counter', { label: { type: 'string', maxLength: 50 }, n: { type: 'integer' } }),
   entity('contact', { full_name: { type: 'string', maxLength: 200 }, birthday: { type: 'string', format: 'date' }, tz: { type: 'string', maxLength: 64 } }),
+  entity('numbered', { code: { type: 'string', 'x-type': 'auto_number', 'x-format': 'N-{0000}' }, label: { type: 'string', maxLength: 50 } }),
 ];
 
 function workflows(webhookUrl: string): WorkflowDoc[] {
@@ -104,6 +105,13 @@ function workflows(webhookUrl: string): WorkflowDoc[] {
         { id: 'pause', type: 'wait', minutes: 30 },
         { id: 'todo', type: 'create_task', title: 'Call {{record.full_name}} back', assignee: 'actor' },
       ],
+    },
+    {
+      name: 'number_task',
+      entity: 'numbered',
+      trigger: { on: 'record.created' },
+      condition: 'starts_with(code, "N-")',
+      actions: [{ id: 'todo', type: 'create_task', title: 'Numbered {{record.code}} at {{record.created_at}}', assignee: 'actor' }],
     },
     {
       name: 'lead_hook',
@@ -215,6 +223,16 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
     if (!detail.ok) throw new Error(detail.message);
     expect(detail.value.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['mark:ok', 'thank:ok', 'tell:ok', 'big:ok', 'follow:ok', 'notify:ok']);
     expect(detail.value.steps.find((s) => s.stepId === 'big')?.output).toEqual({ took: 'then' });
+  });
+
+  it('shows a created record as stored (auto-number, created_at) to the condition and the templates', async () => {
+    const numbered = findEntity(runtime.current().model, 'numbered') as EntityModel;
+    const created = must(await createRecord(ctx(), numbered, { label: 'first' }));
+    const [run] = await settled('number_task', String(created.id));
+    expect(run?.status).toBe('done');
+    const task = await runtime.database.db.selectFrom('peyvand.tasks').select('title').where('record_id', '=', String(created.id)).executeTakeFirstOrThrow();
+    expect(task.title).toBe(`Numbered ${String(created.code)} at ${String(created.created_at)}`);
+    expect(task.title).toMatch(/^Numbered N-\d{4} at 20\d\d-/);
   });
 
   it('starts nothing when the condition is false or an unwatched field changes', async () => {

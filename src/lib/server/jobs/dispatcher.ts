@@ -9,7 +9,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordEvent, workflowsFor, type RecordEvent } from '../../rules/events.ts';
 import { checkCondition, usesUser, type RunInput, type RunUser } from '../../rules/scope.ts';
 import type { WorkflowModel } from '../../rules/types.ts';
-import type { Model } from '../../model/types.ts';
+import { findEntity, type JsonObject, type Model } from '../../model/types.ts';
+import { rowToRecord } from '../records/record-service.ts';
+import { DATA_SCHEMA } from '../schema/object-names.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import type { RunJob } from './job-queue.ts';
 
@@ -79,6 +81,7 @@ export async function dispatchOutbox(options: DispatchOptions): Promise<Dispatch
         for (const workflow of workflowsFor(model, event)) candidates.push({ event, eventId: row.id, workflow });
       }
     }
+    await withStoredRecords(trx, model, candidates);
     const users = await actingUsers(trx, model, candidates);
     const runs: NewRun[] = [];
     for (const { event, eventId, workflow } of candidates) {
@@ -97,6 +100,33 @@ export async function dispatchOutbox(options: DispatchOptions): Promise<Dispatch
     await sql`update peyvand.outbox set dispatched_at = ${now.toISOString()}::timestamptz where id = any(${sql.val(ids)}::bigint[])`.execute(trx);
     return { events: rows.rows.length, jobs: inserted.filter((r) => r.status === 'pending').map((r) => runJob(r.id)) };
   });
+}
+
+/**
+ * A created record's event carries the values that were written; what the database added — the
+ * auto-number, formulas, created_at — is read back here, one query per entity, for the records
+ * that start a workflow.
+ */
+async function withStoredRecords(db: Kysely<SystemTables>, model: Model, candidates: { event: RecordEvent }[]): Promise<void> {
+  const created = candidates.filter((c) => c.event.topic === 'record.created');
+  if (created.length === 0) return;
+  const byEntity = new Map<string, Set<string>>();
+  for (const c of created) {
+    const ids = byEntity.get(c.event.entity) ?? new Set<string>();
+    ids.add(c.event.recordId);
+    byEntity.set(c.event.entity, ids);
+  }
+  const stored = new Map<string, JsonObject>();
+  for (const [name, ids] of byEntity) {
+    const entity = findEntity(model, name);
+    if (!entity) continue;
+    const rows = await sql<Record<string, unknown>>`select * from ${sql.id(DATA_SCHEMA, entity.name)} where id = any(${sql.val([...ids])}::uuid[])`.execute(db);
+    for (const row of rows.rows) stored.set(String(row.id), rowToRecord(entity, row));
+  }
+  for (const c of created) {
+    const record = stored.get(c.event.recordId);
+    if (record) (c as { event: RecordEvent }).event = { ...c.event, record };
+  }
 }
 
 /** Names and emails of the users whose changes start runs, looked up only when a condition needs them. */
