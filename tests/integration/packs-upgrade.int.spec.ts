@@ -8,8 +8,10 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import type { SourceFile } from '../../src/lib/model/load-pack.ts';
-import { findEntity, findWorkflow } from '../../src/lib/model/types.ts';
+import { loadPackFiles, type SourceFile } from '../../src/lib/model/load-pack.ts';
+import { composeModel } from '../../src/lib/model/compose-model.ts';
+import { emptyModel, findEntity, findWorkflow } from '../../src/lib/model/types.ts';
+import { applyModel } from '../../src/lib/server/schema/apply.ts';
 import { applyEntityChange, getEntityDocument } from '../../src/lib/server/designer/designer-service.ts';
 import { saveWorkflow } from '../../src/lib/server/rules/workflow-service.ts';
 import { createRecord } from '../../src/lib/server/records/record-service.ts';
@@ -258,6 +260,24 @@ describe.each(BACKENDS)('pack installs and upgrades on %s', (kind) => {
     // Nothing half-done stands in the way of the real apply.
     expect((await install(v2)).status).toBe('applied');
     expect(await tableExists('deal')).toBe(true);
+  });
+
+  it('a pack installed before installs were recorded: the model version it produced is the base', async () => {
+    // What applying a pack did before: the model only, no installed_packs row.
+    const loaded = loadPackFiles(V1);
+    if (!loaded.ok) throw new Error('v1');
+    const composed = composeModel(emptyModel(), loaded.pack);
+    if (!composed.ok) throw new Error('compose');
+    await applyModel(t.database, { model: composed.model, source: 'pack crm-lite@1.0.0', actorId: null });
+    await editInDesigner('contact', withEmail((email) => ({ ...email, title: 'Work e-mail' })));
+    const v11 = files('1.1.0', { entities: [company({ website: { type: 'string' } }), contact({ title: 'Email address' })] });
+    const plan = await install(v11, { dryRun: true });
+    // Only what both changed is a conflict; the pack's other change is simply taken.
+    expect(plan.conflicts.map((c) => c.id)).toEqual(['entities/contact.json#/properties/email/title']);
+    expect(plan.diff.entities.map((e) => e.name)).toEqual(['company']);
+    // Once applied, the install is recorded.
+    expect((await install(v11, { resolveAll: 'mine' })).status).toBe('applied');
+    expect((await findInstalledPack(t.database.db, 'crm-lite'))?.version).toBe('1.1.0');
   });
 
   it('a plan reviewed against an older model version is refused as stale', async () => {

@@ -13,7 +13,7 @@
 import type { Transaction } from 'kysely';
 import { loadPackFiles, type PackIssue, type PackModel, type SourceFile } from '../../model/load-pack.ts';
 import { composeModel } from '../../model/compose-model.ts';
-import type { LocalizedText } from '../../model/types.ts';
+import type { LocalizedText, Model } from '../../model/types.ts';
 import { exportPackFiles } from '../../packs/export-pack.ts';
 import { classifyPackFile, PACK_FILE_KINDS } from '../../packs/kinds/registry.ts';
 import { packJson } from '../../packs/pack-json.ts';
@@ -144,8 +144,7 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
 
   const explicit = options.resolutions ?? {};
   const merged = mergePackFiles({
-    // An install made before installs were recorded has no base: every difference is a conflict.
-    base: installed?.files ?? (inModel ? null : []),
+    base: installed?.files ?? (inModel ? await unrecordedBase(trx, name, inModel.version) : []),
     mine: exportPackFiles({ model: current.model, packName: name, installed: installed?.files ?? null }),
     pack: pack.files,
     resolve: (id) => (Object.hasOwn(explicit, id) ? (explicit[id] ?? null) : (options.resolveAll ?? null)),
@@ -209,6 +208,18 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
   await recordInstalledPack(trx, { files: pack.files, modelVersion: version, actorId: options.actorId });
   await options.hooks?.beforeCommit?.();
   return report('applied', version);
+}
+
+/**
+ * The base of a pack installed before installs were recorded: its documents in the model version
+ * that install produced (the pack's files as they were, since installs then replaced its entities
+ * and workflows whole). Null when that version is gone: every difference is then a conflict.
+ */
+async function unrecordedBase(trx: Transaction<SystemTables>, name: string, version: string): Promise<SourceFile[] | null> {
+  const row = await trx.selectFrom('peyvand.model_versions').select('model').where('source', '=', `pack ${name}@${version}`).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  if (!row) return null;
+  const stored = (typeof row.model === 'string' ? JSON.parse(row.model) : row.model) as Omit<Model, 'workflows'> & { workflows?: Model['workflows'] };
+  return exportPackFiles({ model: { ...stored, workflows: stored.workflows ?? [] }, packName: name, installed: null });
 }
 
 function changeOf(comparison: number): PackChange {
