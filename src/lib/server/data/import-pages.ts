@@ -195,7 +195,7 @@ export async function loadMappingPage(ctx: PageContext, entityName: string, uplo
   const sample: string[][] = [];
   try {
     for await (const row of source.rows()) {
-      sample.push([...row.cells]);
+      sample.push(row.cells.map((c) => (c.length > 60 ? `${c.slice(0, 59)}…` : c)));
       if (sample.length >= 5) break;
     }
   } catch {
