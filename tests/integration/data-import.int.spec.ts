@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { sql } from 'kysely';
+import ExcelJS from 'exceljs';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { entity, packOf } from '../support/packs.ts';
 import { applyPack } from '../../src/lib/server/packs/pack-service.ts';
@@ -338,6 +339,30 @@ describe.each(BACKENDS)('malformed files on %s', (kind) => {
       expect(broken).toMatchObject({ status: 'refused', message: expect.stringContaining('never closed') });
     }
     expect(await count(env, 'contact')).toBe(before + 2);
+  });
+
+  it('reads the first sheet of a workbook, or the one named, and names the sheets when asked for a missing one', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Notes').addRow(['not', 'contacts']);
+    const sheet = workbook.addWorksheet('Contacts');
+    sheet.addRow(['Full name', 'E-mail', 'Birthday']);
+    sheet.addRow(['Nasrin', { text: 'nasrin@x.ir', hyperlink: 'mailto:nasrin@x.ir' }, new Date(Date.UTC(1988, 4, 7))]);
+    sheet.addRow([]);
+    sheet.addRow([{ richText: [{ text: 'Ka' }, { text: 'veh' }] }, 'kaveh@x.ir']);
+    sheet.addRow(['Formula', { formula: 'LOWER("F@X.IR")', result: 'f@x.ir' }]);
+    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    expect(await refusal(bytes, { sheet: 'Leads' })).toMatchObject({ code: 'sheet', message: expect.stringContaining('its sheets: Notes, Contacts') });
+    const first = await openTabular(memoryBytes(bytes));
+    expect(first.ok && first.source.headers).toEqual(['not', 'contacts']);
+    if (first.ok) first.source.close();
+    const result = await importData(env, bytes, { columns: { 'Full name': 'full_name', 'E-mail': 'email', Birthday: 'birthday' } }, { open: { sheet: 'Contacts' } });
+    expect(result).toMatchObject({ status: 'imported', counts: { rows: 3, created: 3 } });
+    const saved = await sql<{ email: string; full_name: string; birthday: string | null }>`select email, full_name, birthday from data.contact where email in ('nasrin@x.ir', 'kaveh@x.ir', 'f@x.ir') order by email`.execute(env.t.database.db);
+    expect(saved.rows).toEqual([
+      { email: 'f@x.ir', full_name: 'Formula', birthday: null },
+      { email: 'kaveh@x.ir', full_name: 'Kaveh', birthday: null },
+      { email: 'nasrin@x.ir', full_name: 'Nasrin', birthday: '1988-05-07' },
+    ]);
   });
 
   it('refuses an empty file and a file with only a header reads no rows', async () => {
