@@ -82,7 +82,17 @@ export function loadPack(source: PackSource): LoadPackResult {
   byKind.entities.push(...source.entities);
   byKind.workflows.push(...(source.workflows ?? []));
   classifyInto(byKind, source.files ?? [], issues);
-  return loadClassified(byKind, issues);
+  // Files given apart are recorded (installed, exported) where a pack folder holds them.
+  const where = new Map<SourceFile, string>([
+    ...(source.manifest ? [[source.manifest, 'pack.json'] as const] : []),
+    ...source.entities.map((f) => [f, `entities/${fileName(f.path)}`] as const),
+    ...(source.workflows ?? []).map((f) => [f, `workflows/${fileName(f.path)}`] as const),
+  ]);
+  return loadClassified(byKind, issues, (file) => where.get(file) ?? file.path);
+}
+
+function fileName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 function emptyByKind(): Record<PackFileKindName, SourceFile[]> {
@@ -101,7 +111,7 @@ function classifyInto(byKind: Record<PackFileKindName, SourceFile[]>, files: rea
   }
 }
 
-function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: PackIssue[]): LoadPackResult {
+function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: PackIssue[], packPath: (file: SourceFile) => string = (f) => f.path): LoadPackResult {
   const report = (file: string, pointer: string, message: string) => issues.push({ file, pointer, message });
   const kinds: readonly PackFileKind[] = Object.values(PACK_FILE_KINDS);
   for (const kind of kinds) {
@@ -128,7 +138,7 @@ function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: 
   if (issues.length > 0 || !manifest) return { ok: false, issues };
   const files = Object.values(byKind)
     .flat()
-    .map((f) => ({ path: f.path, text: f.text }))
+    .map((f) => ({ path: packPath(f), text: f.text }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     ok: true,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPackAjv } from '../../model/ajv.ts';
-import { loadPackFiles, type PackIssue, type SourceFile } from '../../model/load-pack.ts';
+import { loadPack, loadPackFiles, type PackIssue, type SourceFile } from '../../model/load-pack.ts';
 import { classifyPackFile, PACK_FILE_KINDS } from './registry.ts';
 import { PACK_FILE_KIND_NAMES } from './pack-file-kind.ts';
 
@@ -66,6 +66,11 @@ describe('the pack file kind registry', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.pack.files.map((f) => f.path)).toEqual(['data/contact.csv', 'entities/contact.json', 'i18n/fa.json', 'imports/crm_export.json', 'pack.json']);
     expect(result.pack.entities.map((e) => e.name)).toEqual(['contact']);
+  });
+
+  it('files given apart to loadPack are recorded where a pack folder holds them', () => {
+    const result = loadPack({ manifest: { path: 'some/where/pack.json', text: MANIFEST.text }, entities: [{ path: 'contact.json', text: CONTACT.text }] });
+    expect(result.ok && result.pack.files.map((f) => f.path)).toEqual(['entities/contact.json', 'pack.json']);
   });
 
   it('i18n: the locale must be a locale of the pack, keys dotted lower case, values texts', () => {

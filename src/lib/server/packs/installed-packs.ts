@@ -57,13 +57,13 @@ function query(db: Kysely<SystemTables>) {
 
 export async function recordInstalledPack(
   db: Kysely<SystemTables>,
-  input: { readonly files: readonly SourceFile[]; readonly modelVersion: number | null; readonly actorId: string | null },
+  input: { readonly name: string; readonly version: string; readonly files: readonly SourceFile[]; readonly modelVersion: number | null; readonly actorId: string | null },
 ): Promise<PackBundle> {
-  const bundle = packBundle(input.files);
-  const values = { version: bundle.version, bundle: JSON.stringify(bundle), model_version: input.modelVersion, applied_at: new Date(), applied_by: input.actorId };
+  const bundle = { ...packBundle(input.files), name: input.name, version: input.version };
+  const values = { version: input.version, bundle: JSON.stringify(bundle), model_version: input.modelVersion, applied_at: new Date(), applied_by: input.actorId };
   await tables(db)
     .insertInto('peyvand.installed_packs')
-    .values({ name: bundle.name, ...values })
+    .values({ name: input.name, ...values })
     .onConflict((oc) => oc.column('name').doUpdateSet(values))
     .execute();
   return bundle;

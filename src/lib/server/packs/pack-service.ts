@@ -205,7 +205,7 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
   if (isNoop) throw new Finished(report('unchanged', current.version));
 
   const version = schema.status === 'applied' ? schema.version : current.version;
-  await recordInstalledPack(trx, { files: pack.files, modelVersion: version, actorId: options.actorId });
+  await recordInstalledPack(trx, { name, version: pack.info.version, files: pack.files, modelVersion: version, actorId: options.actorId });
   await options.hooks?.beforeCommit?.();
   return report('applied', version);
 }
