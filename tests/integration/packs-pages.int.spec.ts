@@ -75,7 +75,7 @@ describe.each(BACKENDS)('packs page on %s', (kind) => {
   it('upload → review → apply; then the pack is listed with who installed it', async () => {
     const review = succeeded(await packsActions.plan(event(admin, { bundle: file(bundle('1.0.0', 'Email')) }))).review;
     expect(review).toMatchObject({ title: 'Review ⁨CRM lite⁩ ⁨1.0.0⁩', change: 'New install', refusals: [], conflicts: [], isUnchanged: false });
-    expect(review?.changes.map((c) => c.text)).toEqual(['New entity ⁨Contact⁩ (2 fields)']);
+    expect(review?.changes.map((c) => c.text)).toEqual(['New entity ⁨Contact⁩ (fields: 2)']);
     expect(review?.steps.length).toBeGreaterThan(0);
     expect(runtime.current().model.entities).toHaveLength(0);
 
@@ -84,9 +84,9 @@ describe.each(BACKENDS)('packs page on %s', (kind) => {
     expect(runtime.current().model.entities.map((e) => e.name)).toEqual(['contact']);
     const page = await loadPacksPage(event(admin, {}, { search: `?applied=${encodeURIComponent('crm-lite@1.0.0@1')}` }));
     expect(page.applied).toBe('⁨crm-lite⁩ ⁨1.0.0⁩ is installed (model version 1).');
-    expect(page.packs).toMatchObject([{ name: 'crm-lite', version: '1.0.0', contents: '1 entities, 0 workflows', installed: expect.stringMatching(/ by ⁨Admin⁩$/) }]);
+    expect(page.packs).toMatchObject([{ name: 'crm-lite', version: '1.0.0', contents: 'Entities: 1; workflows: 0', installed: expect.stringMatching(/ by ⁨Admin⁩$/) }]);
     const persian = await loadPacksPage(event(admin, {}, { locale: 'fa' }));
-    expect(persian.packs[0]?.contents).toBe('۱ موجودیت، ۰ گردش‌کار');
+    expect(persian.packs[0]?.contents).toBe('موجودیت‌ها: ۱؛ گردش‌کارها: ۰');
   });
 
   it('an upgrade with a label edited in the designer: the conflict is shown, refused until chosen, applied with the pack’s', async () => {
