@@ -36,12 +36,15 @@ async function loadWebHandler(): Promise<NodeHandler | null> {
   const file = join(ROOT, 'build', 'handler.js');
   if (!existsSync(file)) return null;
   if (setsOwnProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  // Pack bundles with their seed data are uploaded whole (imports go in chunks); the adapter's default is 512 KB.
+  process.env.BODY_SIZE_LIMIT ??= '32M';
   const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
   return module.handler;
 }
 
 export async function installDemo(runtime: Runtime, log: (line: string) => void): Promise<void> {
-  const outcome = await applyPackFolder(runtime.database, DEMO_PACK, { actorId: null });
+  // A newer demo pack upgrades the installed one; what an admin changed in the designer is kept.
+  const outcome = await applyPackFolder(runtime.database, DEMO_PACK, { actorId: null, resolveAll: 'mine' });
   if (!outcome.ok) throw new Error(formatIssues(DEMO_PACK, outcome.issues));
   if (outcome.result.status !== 'unchanged') log(formatApplyResult(outcome.pack.info, outcome.result));
   const state = await runtime.refresh();

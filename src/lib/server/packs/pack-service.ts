@@ -340,7 +340,7 @@ export type PackApplyOutcome =
 export async function applyPackFolder(
   database: Database,
   dir: string,
-  options: { readonly actorId: string | null; readonly allowDestructive?: boolean; readonly dryRun?: boolean },
+  options: { readonly actorId: string | null; readonly allowDestructive?: boolean; readonly dryRun?: boolean; readonly resolveAll?: PackInstallOptions['resolveAll'] },
 ): Promise<PackApplyOutcome> {
   const checked = await validatePackFolder(dir);
   if (!checked.ok) return checked;
