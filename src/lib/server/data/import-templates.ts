@@ -68,17 +68,28 @@ export async function saveTemplate(
   const checked = normaliseMapping(doc, { model: input.model, entity: input.entity });
   if (!checked.ok) return { ok: false, message: checked.issues.map((i) => `${i.pointer}: ${i.message}`).join('; '), issues: checked.issues };
   const now = new Date();
-  await tables(db)
+  // A saved template is shared with everyone who imports the entity, but only its author or an
+  // administrator may replace it: another user's import must not be redirected silently.
+  const saved = await tables(db)
     .insertInto('peyvand.import_templates')
     .values({ id: uuidv7(), entity: input.entity, name: input.name, mapping: JSON.stringify(doc), created_by: input.user.id, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.constraint('import_templates_entity_name_key').doUpdateSet({ mapping: JSON.stringify(doc), updated_at: now }))
-    .execute();
+    .onConflict((oc) =>
+      oc
+        .constraint('import_templates_entity_name_key')
+        .doUpdateSet({ mapping: JSON.stringify(doc), updated_at: now })
+        .where((eb) => (input.user.isAdmin ? eb.val(true) : eb('peyvand.import_templates.created_by', '=', input.user.id))),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  if (!saved) return { ok: false, message: `a template named "${input.name}" was saved by someone else; choose another name` };
   return { ok: true, template: { key: `saved:${input.name}`, name: input.name, source: 'saved', pack: null, title: null, mapping: doc as unknown as ImportMappingDefinition } };
 }
 
 export async function deleteTemplate(db: Kysely<SystemTables>, input: { readonly user: AuthUser; readonly entity: string; readonly name: string }): Promise<boolean> {
   if (!can(input.user, { action: 'record.create', entity: input.entity }).allowed) return false;
-  const result = await tables(db).deleteFrom('peyvand.import_templates').where('entity', '=', input.entity).where('name', '=', input.name).executeTakeFirst();
+  let query = tables(db).deleteFrom('peyvand.import_templates').where('entity', '=', input.entity).where('name', '=', input.name);
+  if (!input.user.isAdmin) query = query.where('created_by', '=', input.user.id);
+  const result = await query.executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 

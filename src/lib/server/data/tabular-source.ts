@@ -278,14 +278,60 @@ export function xlsxCellText(value: unknown): string {
 }
 
 function rowCells(values: unknown): string[] {
-  // exceljs rows are 1-based and sparse.
-  const list = Array.isArray(values) ? (values as unknown[]).slice(1) : [];
-  const cells = Array.from(list, (v) => xlsxCellText(v));
+  // exceljs rows are 1-based and sparse; a row naming column XFD1 must not become a huge array.
+  const raw = Array.isArray(values) ? (values as unknown[]) : [];
+  if (raw.length > IMPORT_LIMITS.maxColumns + 1) throw new SourceError('too-many-columns', `a row has more than ${IMPORT_LIMITS.maxColumns.toLocaleString('en')} columns; an import takes at most ${IMPORT_LIMITS.maxColumns.toLocaleString('en')}`);
+  const cells = Array.from(raw.slice(1), (v) => xlsxCellText(v));
+  if (cells.some((c) => c.length > XLSX_LIMITS.maxCellChars)) throw new SourceError('malformed', `a cell is longer than ${XLSX_LIMITS.maxCellChars.toLocaleString('en')} characters (the most a spreadsheet cell holds)`);
   while (cells.length > 0 && cells[cells.length - 1] === '') cells.pop();
   return cells;
 }
 
+/** What a workbook may unpack to: more, or a suspicious compression ratio, is refused before parsing. */
+export const XLSX_LIMITS = { maxUnpackedBytes: 512 * 1024 * 1024, maxRatio: 200, maxCentralDirectoryBytes: 16 * 1024 * 1024, maxCellChars: 32_767 } as const;
+
+async function readRange(bytes: ByteSource, start: number, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of bytes.stream(start)) {
+    chunks.push(chunk as Buffer);
+    got += (chunk as Buffer).length;
+    if (got >= length) break;
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}
+
+/**
+ * A zip bomb's problem, read from the zip's central directory (sizes as the archive declares them),
+ * or null. An XLSX is a zip: a few kilobytes can declare gigabytes of XML.
+ */
+export async function zipBombProblem(bytes: ByteSource): Promise<string | null> {
+  const tailLength = Math.min(bytes.size, 22 + 65_535);
+  const tail = await readRange(bytes, bytes.size - tailLength, tailLength);
+  const end = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0 || end + 22 > tail.length) return 'the file is not a readable XLSX workbook (its zip table of contents is missing)';
+  const directorySize = tail.readUInt32LE(end + 12);
+  const directoryOffset = tail.readUInt32LE(end + 16);
+  if (directorySize === 0xffffffff || directoryOffset === 0xffffffff) return 'the workbook is a ZIP64 archive, larger than an import takes';
+  if (directorySize > XLSX_LIMITS.maxCentralDirectoryBytes || directoryOffset + directorySize > bytes.size) return 'the workbook\'s table of contents is damaged or too large';
+  const directory = await readRange(bytes, directoryOffset, directorySize);
+  let total = 0;
+  for (let at = 0; at + 46 <= directory.length; ) {
+    if (directory.readUInt32LE(at) !== 0x02014b50) return 'the workbook\'s table of contents is damaged';
+    const packed = directory.readUInt32LE(at + 20);
+    const unpacked = directory.readUInt32LE(at + 24);
+    if (packed === 0xffffffff || unpacked === 0xffffffff) return 'the workbook has a part too large for an import (ZIP64)';
+    total += unpacked;
+    if (unpacked > 1024 * 1024 && unpacked > packed * XLSX_LIMITS.maxRatio) return `the workbook has a part that unpacks ${Math.round(unpacked / Math.max(packed, 1))} times its size; it looks like a zip bomb and is refused`;
+    if (total > XLSX_LIMITS.maxUnpackedBytes) return `the workbook unpacks to more than ${XLSX_LIMITS.maxUnpackedBytes / 1024 / 1024} MB; save it as CSV to import it`;
+    at += 46 + directory.readUInt16LE(at + 28) + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
+  }
+  return null;
+}
+
 async function openXlsx(bytes: ByteSource, wantedSheet: string | null): Promise<OpenResult> {
+  const bomb = await zipBombProblem(bytes);
+  if (bomb) return refuse('malformed', bomb);
   let read = 0;
   const size = bytes.size;
   const input = bytes.stream(0);

@@ -30,7 +30,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | n
 export async function handleWebhookNode(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const name = decodeURIComponent((req.url ?? '').slice(HOOKS_PREFIX.length).split('?')[0] ?? '');
   if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' });
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) return reply(res, 404, { error: 'no such webhook' });
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) return reply(res, 401, { error: 'the request is not signed for this webhook' });
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > WEBHOOK_MAX_BYTES) return reply(res, 413, { error: `the body is larger than ${WEBHOOK_MAX_BYTES} bytes` });
   const body = await readBody(req, WEBHOOK_MAX_BYTES);

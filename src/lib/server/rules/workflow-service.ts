@@ -335,28 +335,25 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-export type WebhookOutcome = { readonly ok: true; readonly runId: string | null; readonly duplicate: boolean } | { readonly ok: false; readonly status: 400 | 401 | 404 | 413; readonly message: string };
+export type WebhookOutcome = { readonly ok: true; readonly runId: string | null; readonly duplicate: boolean } | { readonly ok: false; readonly status: 400 | 401 | 413; readonly message: string };
 
 export async function receiveWebhook(
   db: Kysely<SystemTables>,
   model: Model,
   input: { readonly workflow: string; readonly timestamp: string | null; readonly signature: string | null; readonly body: string; readonly now?: Date },
 ): Promise<WebhookOutcome> {
-  const workflow = findWorkflow(model, input.workflow);
-  // Unknown, disabled and non-webhook workflows answer alike: nothing to learn by probing.
-  if (!workflow || workflow.trigger.on !== 'webhook' || !workflow.enabled) return { ok: false, status: 404, message: 'no such webhook' };
   if (Buffer.byteLength(input.body) > WEBHOOK_MAX_BYTES) return { ok: false, status: 413, message: `the body is larger than ${WEBHOOK_MAX_BYTES} bytes` };
+  // Unknown, disabled and non-webhook workflows, stale timestamps and wrong signatures all get the
+  // same answer: probing tells an outsider nothing about which webhooks exist.
+  const unsigned = { ok: false, status: 401, message: 'the request is not signed for this webhook: send X-Peyvand-Timestamp (Unix seconds, within 5 minutes) and X-Peyvand-Signature (sha256=HMAC of "<timestamp>.<body>" with the workflow\'s secret)' } as const;
+  const workflow = findWorkflow(model, input.workflow);
   const now = input.now ?? new Date();
   const seconds = Number(input.timestamp);
-  if (!input.timestamp || !/^\d{9,11}$/.test(input.timestamp) || Math.abs(now.getTime() - seconds * 1000) > WEBHOOK_WINDOW_MS) {
-    return { ok: false, status: 401, message: 'X-Peyvand-Timestamp is missing or outside the 5-minute window (Unix seconds)' };
-  }
-  const secret = await db.selectFrom('peyvand.workflow_secrets').select('secret').where('workflow', '=', workflow.name).executeTakeFirst();
-  const expected = secret ? signWebhook(secret.secret, input.timestamp, input.body) : null;
+  const fresh = !!input.timestamp && /^\d{9,11}$/.test(input.timestamp) && Math.abs(now.getTime() - seconds * 1000) <= WEBHOOK_WINDOW_MS;
+  const secret = workflow && workflow.trigger.on === 'webhook' && workflow.enabled ? await db.selectFrom('peyvand.workflow_secrets').select('secret').where('workflow', '=', workflow.name).executeTakeFirst() : undefined;
+  const expected = secret && fresh && input.timestamp ? signWebhook(secret.secret, input.timestamp, input.body) : null;
   const given = input.signature ?? '';
-  if (!expected || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-    return { ok: false, status: 401, message: 'X-Peyvand-Signature does not match (sha256=HMAC of "<timestamp>.<body>" with the workflow\'s secret)' };
-  }
+  if (!workflow || !expected || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return unsigned;
   let body: unknown;
   try {
     body = JSON.parse(input.body);
