@@ -4,7 +4,7 @@
  * removed (a removed entity leaves no stale file); other files (a README) are left alone.
  * A folder that is not empty and holds no pack.json is refused, so nothing unrelated is touched.
  */
-import { mkdir, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SourceFile } from '../../model/load-pack.ts';
 import { classifyPackFile } from '../../packs/kinds/registry.ts';
@@ -35,7 +35,19 @@ export async function writePackFolder(dir: string, files: readonly SourceFile[])
   for (const file of files) {
     const path = join(dir, ...file.path.split('/'));
     await mkdir(dirname(path), { recursive: true });
+    // A symbolic link in the folder (entities/ → elsewhere, or a file → ~/.bashrc) would send the write
+    // outside the pack: refused rather than followed.
+    await refuseLinks(dir, file.path);
     await writeFile(path, file.text);
+  }
+}
+
+async function refuseLinks(dir: string, relative: string): Promise<void> {
+  let at = dir;
+  for (const part of relative.split('/')) {
+    at = join(at, part);
+    const info = await lstat(at).catch(() => null);
+    if (info?.isSymbolicLink()) throw new PackWriteError(`${at} is a symbolic link; a pack is not written through links`);
   }
 }
 
