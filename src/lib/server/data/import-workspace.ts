@@ -13,7 +13,7 @@
  *   const job = ws.start({ runtime, user, upload, mapping: doc, kind: 'check' });
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export const WORKSPACE_LIMITS = {
   /** Largest chunk a browser sends (under the adapter's default body limit of 512 KB). */
   maxChunkBytes: 480 * 1024,
   maxUploadsPerUser: 20,
+  /** All uploads waiting together, every user's (PEYVAND_IMPORT_MAX_TOTAL_BYTES overrides). */
+  maxTotalBytes: Number(process.env.PEYVAND_IMPORT_MAX_TOTAL_BYTES ?? 8 * 1024 ** 3),
   keepMs: 24 * 60 * 60 * 1000,
 } as const;
 
@@ -111,6 +113,8 @@ class ImportWorkspace {
     if (offset !== upload.size) return `expected the chunk at byte ${upload.size}, got ${offset}`;
     if (chunk.length > WORKSPACE_LIMITS.maxChunkBytes) return 'the chunk is too large';
     if (upload.size + chunk.length > WORKSPACE_LIMITS.maxBytes) return `the file is larger than ${Math.round(WORKSPACE_LIMITS.maxBytes / 1024 ** 2)} MB`;
+    const waiting = [...this.#uploads.values()].reduce((sum, u) => sum + u.size, 0);
+    if (waiting + chunk.length > WORKSPACE_LIMITS.maxTotalBytes) return 'the server holds too many uploaded files waiting to be imported; try again later';
     await appendFile(upload.path, chunk);
     upload.size += chunk.length;
     return null;
@@ -217,10 +221,31 @@ const workspaces = new WeakMap<Runtime, ImportWorkspace>();
 export function importWorkspace(runtime: Runtime): ImportWorkspace {
   let ws = workspaces.get(runtime);
   if (!ws) {
-    ws = new ImportWorkspace(join(process.env.PEYVAND_IMPORT_DIR ?? tmpdir(), `peyvand-imports-${process.pid}-${randomBytes(4).toString('hex')}`));
+    const base = process.env.PEYVAND_IMPORT_DIR ?? tmpdir();
+    void removeOrphanedWorkspaces(base);
+    ws = new ImportWorkspace(join(base, `peyvand-imports-${process.pid}-${randomBytes(4).toString('hex')}`));
     workspaces.set(runtime, ws);
   }
   return ws;
+}
+
+/** Upload folders of processes that are gone (a crash or a restart) are removed. */
+async function removeOrphanedWorkspaces(base: string): Promise<void> {
+  const names = await readdir(base).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^peyvand-imports-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export type { ImportWorkspace };
