@@ -7,6 +7,7 @@
  */
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import { describeImpossible, describeStep, formatCount, isolate } from '../../designer/describe-step.ts';
+import type { ReviewStepView } from '../../designer/editor-view.ts';
 import { localized, t, type Locale } from '../../i18n/index.ts';
 import type { PackIssue } from '../../model/load-pack.ts';
 import type { JsonValue, LocalizedText } from '../../model/types.ts';
@@ -54,7 +55,7 @@ export interface PackReviewView {
   readonly refusals: readonly string[];
   readonly changes: readonly ChangeLine[];
   readonly conflicts: readonly ConflictView[];
-  readonly steps: readonly { readonly text: string; readonly destructive: boolean; readonly affected: string | null; readonly status: string; readonly problem: string | null }[];
+  readonly steps: readonly ReviewStepView[];
   readonly hasDestructive: boolean;
   readonly isDowngrade: boolean;
   readonly isBlocked: boolean;
