@@ -5,6 +5,7 @@ import * as savedViews from './0002-saved-views.ts';
 import * as workflows from './0003-workflows.ts';
 import * as importTemplates from './0004-import-templates.ts';
 import * as installedPacks from './0005-installed-packs.ts';
+import * as accessControl from './0006-access-control.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-system-tables': systemTables,
@@ -12,4 +13,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-workflows': workflows,
   '0004-import-templates': importTemplates,
   '0005-installed-packs': installedPacks,
+  '0006-access-control': accessControl,
 };

@@ -10,21 +10,23 @@ import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo, type Rol
 // Server-side only, like composing itself: a roll-up's filter is checked by the list API's own compiler.
 import { compileFilter, ListQueryError } from '../server/records/list-query.ts';
 import type { WorkflowModel } from '../rules/types.ts';
+import type { RoleModel } from '../access/role-model.ts';
 import { PLATFORM_VERSION } from '../packs/platform-version.ts';
 import { compareVersions, satisfies } from '../packs/semver.ts';
 
-export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): string {
-  if (packs.length === 0 && entities.length === 0 && workflows.length === 0) return EMPTY_MODEL_HASH;
-  // Without workflows the hash is what it was before workflows existed, so stored models keep theirs.
-  const content = workflows.length === 0 ? { packs, entities } : { packs, entities, workflows };
+export function modelHash(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = [], roles: readonly RoleModel[] = []): string {
+  if (packs.length === 0 && entities.length === 0 && workflows.length === 0 && roles.length === 0) return EMPTY_MODEL_HASH;
+  // Without workflows (or roles) the hash is what it was before they existed, so stored models keep theirs.
+  const content = { packs, entities, ...(workflows.length > 0 ? { workflows } : {}), ...(roles.length > 0 ? { roles } : {}) };
   return bytesToHex(sha256(utf8ToBytes(canonicalJson(content, 0))));
 }
 
-export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = []): Model {
+export function buildModel(packs: readonly PackInfo[], entities: readonly EntityModel[], workflows: readonly WorkflowModel[] = [], roles: readonly RoleModel[] = []): Model {
   const sortedPacks = [...packs].sort((a, b) => a.name.localeCompare(b.name));
   const sortedWorkflows = [...workflows].sort((a, b) => a.name.localeCompare(b.name));
+  const sortedRoles = [...roles].sort((a, b) => a.name.localeCompare(b.name));
   const withFeeds = withRollupFeeds(entities);
-  return deepFreeze({ packs: sortedPacks, entities: withFeeds, workflows: sortedWorkflows, hash: modelHash(sortedPacks, withFeeds, sortedWorkflows) });
+  return deepFreeze({ packs: sortedPacks, entities: withFeeds, workflows: sortedWorkflows, roles: sortedRoles, hash: modelHash(sortedPacks, withFeeds, sortedWorkflows, sortedRoles) });
 }
 
 /**
@@ -145,7 +147,7 @@ export function composeModel(base: Model, pack: PackModel, options: ComposeOptio
   issues.push(...checkRollups(all));
   if (issues.length > 0) return { ok: false, issues };
   const packs = [...base.packs.filter((p) => p.name !== pack.info.name), pack.info];
-  return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows]) };
+  return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows], base.roles) };
 }
 
 export { satisfies } from '../packs/semver.ts';

@@ -4,6 +4,7 @@
  * Authored definitions (JSON Schema documents, loose) are turned into these readonly values by
  * `normalise-pack.ts`; only these cross module boundaries. Nothing here touches I/O.
  */
+import type { RoleModel } from '../access/role-model.ts';
 import type { FieldTypeName } from '../fields/names.ts';
 import type { WorkflowModel } from '../rules/types.ts';
 
@@ -173,14 +174,16 @@ export interface Model {
   readonly entities: readonly EntityModel[];
   /** Automations: from packs (`workflows/`) and from the designer. */
   readonly workflows: readonly WorkflowModel[];
-  /** SHA-256 of the canonical JSON of `packs`, `entities` and `workflows`: equal models, equal hashes. */
+  /** Roles: from packs (`roles/`) and from the admin page. */
+  readonly roles: readonly RoleModel[];
+  /** SHA-256 of the canonical JSON of `packs`, `entities`, `workflows` and `roles`: equal models, equal hashes. */
   readonly hash: string;
 }
 
 export const EMPTY_MODEL_HASH = 'empty';
 
 export function emptyModel(): Model {
-  return { packs: [], entities: [], workflows: [], hash: EMPTY_MODEL_HASH };
+  return { packs: [], entities: [], workflows: [], roles: [], hash: EMPTY_MODEL_HASH };
 }
 
 export function findEntity(model: Model, name: string): EntityModel | undefined {
@@ -189,6 +192,10 @@ export function findEntity(model: Model, name: string): EntityModel | undefined 
 
 export function findWorkflow(model: Model, name: string): WorkflowModel | undefined {
   return model.workflows.find((w) => w.name === name);
+}
+
+export function findRole(model: Model, name: string): RoleModel | undefined {
+  return model.roles.find((r) => r.name === name);
 }
 
 export function findField(entity: EntityModel, name: string): FieldModel | undefined {

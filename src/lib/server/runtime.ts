@@ -12,6 +12,8 @@ import { buildAppRouter, type AppRouter } from './api/app-router.ts';
 import type { AuthUser } from './auth/permissions.ts';
 import type { Model } from '../model/types.ts';
 import { AUTH_CHANNEL, authenticateToken, hashToken } from './auth/tokens.ts';
+import { loadAccess } from './auth/access-store.ts';
+import type { Access } from '../access/access.ts';
 
 /** Token → user, for a few seconds; cleared whenever any server reports an auth change. */
 class AuthCache {
@@ -19,6 +21,8 @@ class AuthCache {
   static readonly MAX_ENTRIES = 10_000;
   readonly #database: Database;
   readonly #entries = new Map<string, { user: AuthUser; until: number }>();
+  /** User id → access, for the model version it was built from. */
+  readonly #access = new Map<string, { access: Access; version: number; isAdmin: boolean; until: number }>();
   #stop: (() => Promise<void>) | null = null;
 
   constructor(database: Database) {
@@ -26,7 +30,7 @@ class AuthCache {
   }
 
   async start(): Promise<void> {
-    this.#stop = await this.#database.listen(AUTH_CHANNEL, () => this.#entries.clear()).catch(() => null);
+    this.#stop = await this.#database.listen(AUTH_CHANNEL, () => this.clear()).catch(() => null);
   }
 
   async stop(): Promise<void> {
@@ -35,6 +39,17 @@ class AuthCache {
 
   clear(): void {
     this.#entries.clear();
+    this.#access.clear();
+  }
+
+  async access(user: AuthUser, state: RuntimeState): Promise<Access> {
+    const now = Date.now();
+    const hit = this.#access.get(user.id);
+    if (hit && hit.until > now && hit.version === state.version && hit.isAdmin === user.isAdmin) return hit.access;
+    const access = await loadAccess(this.#database.db, state.model, user);
+    if (this.#access.size >= AuthCache.MAX_ENTRIES) this.#access.clear();
+    this.#access.set(user.id, { access, version: state.version, isAdmin: user.isAdmin, until: now + AuthCache.TTL_MS });
+    return access;
   }
 
   async authenticate(token: string): Promise<AuthUser | null> {
@@ -70,6 +85,11 @@ export interface Runtime {
    * changed user is forgotten at once on every server (NOTIFY on the auth channel).
    */
   authenticate(token: string): Promise<AuthUser | null>;
+  /**
+   * What the user may do (roles and teams), cached briefly per model version and forgotten on any
+   * auth change everywhere (NOTIFY), so a revoked role takes effect on the next request.
+   */
+  accessOf(user: AuthUser): Promise<Access>;
   /** Forgets cached token answers now (this process); other processes learn it by NOTIFY. */
   forgetAuthentications(): void;
   /** Tells this process's job runner that runs are waiting (a manual run, a retry, a webhook). */
@@ -128,6 +148,7 @@ export async function startRuntime(options: OpenDatabaseOptions & { readonly dat
       jobRunner = runner;
     },
     authenticate: (token) => auth.authenticate(token),
+    accessOf: (user) => auth.access(user, state),
     forgetAuthentications: () => auth.clear(),
     current: () => state,
     refresh,

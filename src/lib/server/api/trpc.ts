@@ -6,12 +6,18 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { can, type AuthUser, type Permission } from '../auth/permissions.ts';
 import type { Runtime } from '../runtime.ts';
+import type { Access } from '../../access/access.ts';
 import type { FieldIssue } from '../../records/validate-record.ts';
 import type { JsonValue } from '../../model/types.ts';
 
 export interface ApiContext {
   readonly runtime: Runtime;
   readonly user: AuthUser | null;
+}
+
+/** Inside a procedure: the caller's access (roles, teams), loaded once by the permission check. */
+export interface CheckedContext extends ApiContext {
+  readonly access: Access | null;
 }
 
 export interface ApiMeta {
@@ -63,16 +69,23 @@ export const createCallerFactory = t.createCallerFactory;
 
 const checked = t.procedure.use(async ({ ctx, meta, next }) => {
   if (!meta?.permission) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure without a declared permission' });
-  const decision = can(ctx.user, meta.permission);
+  const access = ctx.user && !ctx.user.mustChangePassword ? await ctx.runtime.accessOf(ctx.user) : null;
+  const decision = can(ctx.user, meta.permission, access);
   if (!decision.allowed) {
     throw new PeyvandApiError(decision.reason === 'unauthenticated' ? 'UNAUTHORIZED' : 'FORBIDDEN', decision.message, { peyvandCode: decision.reason });
   }
-  return next({ ctx });
+  return next({ ctx: { ...ctx, access } satisfies CheckedContext });
 });
 
 /** A procedure guarded by `permission`. */
 export function procedure(permission: Permission) {
   return checked.meta({ permission });
+}
+
+/** The caller's access; only for procedures that need a signed-in user (never null there). */
+export function requireAccess(ctx: CheckedContext): Access {
+  if (!ctx.access) throw new PeyvandApiError('UNAUTHORIZED', 'sign in first', { peyvandCode: 'unauthenticated' });
+  return ctx.access;
 }
 
 /** Signed-in user, for procedures whose permission is checked against the user itself. */

@@ -28,6 +28,8 @@ export interface ApiTokensTable {
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** What the token may be used for (see TOKEN_SCOPES); null: everything. */
+  scopes: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export interface ModelVersionsTable {
@@ -152,7 +154,69 @@ export interface WorkflowSecretsTable {
   created_at: Timestamp;
 }
 
+export interface TeamsTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+  granted_by: string | null;
+  granted_at: Timestamp;
+}
+
+export interface RecordSharesTable {
+  id: string;
+  entity: string;
+  record_id: string;
+  user_id: string | null;
+  team_id: string | null;
+  access: 'read' | 'edit';
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface SignInFailuresTable {
+  key: string;
+  at: Timestamp;
+}
+
+export interface WorkflowIdentitiesTable {
+  workflow: string;
+  user_id: string;
+  granted_by: string | null;
+  granted_at: Timestamp;
+}
+
+export type ConfigLogKind = 'pack' | 'model' | 'workflow' | 'role' | 'team' | 'user' | 'share' | 'privacy' | 'auth';
+
+export interface ConfigLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor_id: string | null;
+  kind: ConfigLogKind;
+  /** What changed: a pack, entity, workflow, role or team name, a user's email, `<entity>/<id>` … */
+  subject: string;
+  action: string;
+  detail: Json;
+}
+
 export interface SystemTables {
+  'peyvand.teams': TeamsTable;
+  'peyvand.team_members': TeamMembersTable;
+  'peyvand.user_roles': UserRolesTable;
+  'peyvand.record_shares': RecordSharesTable;
+  'peyvand.sign_in_failures': SignInFailuresTable;
+  'peyvand.workflow_identities': WorkflowIdentitiesTable;
+  'peyvand.config_log': ConfigLogTable;
   'peyvand.workflow_runs': WorkflowRunsTable;
   'peyvand.workflow_steps': WorkflowStepsTable;
   'peyvand.effect_ledger': EffectLedgerTable;

@@ -86,7 +86,7 @@ export async function removeEntity(
     if (links.length > 0) return inUse(name, links, 'remove');
     const users = current.model.workflows.filter((w) => w.entity === name).map((w) => w.name);
     if (users.length > 0) return { ok: false, error: { code: 'in-use', message: `${name} cannot be removed: workflows ${users.join(', ')} run on it; remove or change them first`, issues: [] } };
-    const model = buildModel(current.model.packs, current.model.entities.filter((e) => e !== entity), current.model.workflows);
+    const model = buildModel(current.model.packs, current.model.entities.filter((e) => e !== entity), current.model.workflows, current.model.roles);
     return { ok: true, model, entity: name, touches: new Set([name]) };
   })();
   return run(database, composed, { actorId, dryRun: options.dryRun ?? false, allowDestructive: options.allowDestructive });
@@ -142,7 +142,7 @@ async function composeChange(database: Database, change: EntityChange): Promise<
 
   const owned: EntityModel = { ...entity, pack: existing?.pack ?? null };
   const entities = existing ? current.model.entities.map((e) => (e === existing ? owned : e)) : [...current.model.entities, owned];
-  const model = buildModel(current.model.packs, entities, current.model.workflows);
+  const model = buildModel(current.model.packs, entities, current.model.workflows, current.model.roles);
   // Roll-ups read other entities: only the whole model can tell whether they still make sense.
   const rollups = checkRollups(model.entities);
   if (rollups.length > 0) return invalid(rollups.map((i) => ({ pointer: i.file === `entities/${entity.name}.json` ? i.pointer : '', field: null, message: i.file === `entities/${entity.name}.json` ? i.message : `${i.file.replace(/^entities\/|\.json$/g, '')}${i.pointer}: ${i.message}` })));

@@ -69,7 +69,7 @@ export async function saveWorkflow(database: Database, input: { readonly documen
   const clash = current.model.workflows.find((w) => w.name === workflow.name && w !== existing);
   if (clash) return refused('conflict', `a workflow named "${workflow.name}" already exists`, [{ file: `workflows/${workflow.name}.json`, pointer: '/name', message: 'this name is taken' }]);
   const workflows = [...current.model.workflows.filter((w) => w !== existing), workflow];
-  const model = buildModel(current.model.packs, current.model.entities, workflows);
+  const model = buildModel(current.model.packs, current.model.entities, workflows, current.model.roles);
   const result = await applyModel(database, { model, source: `designer: workflow ${workflow.name}`, actorId: input.actorId });
   return { ok: true, value: { workflow, result } };
 }
@@ -78,7 +78,7 @@ export async function removeWorkflow(database: Database, name: string, actorId: 
   const current = await loadCurrentModel(database.db);
   const existing = findWorkflow(current.model, name);
   if (!existing) return refused('not-found', `there is no workflow "${name}"`);
-  const model = buildModel(current.model.packs, current.model.entities, current.model.workflows.filter((w) => w !== existing));
+  const model = buildModel(current.model.packs, current.model.entities, current.model.workflows.filter((w) => w !== existing), current.model.roles);
   return { ok: true, value: await applyModel(database, { model, source: `designer: removed workflow ${name}`, actorId }) };
 }
 

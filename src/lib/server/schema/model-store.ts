@@ -14,9 +14,9 @@ export interface StoredModel {
 export async function loadCurrentModel(db: Kysely<SystemTables>): Promise<StoredModel> {
   const row = await db.selectFrom('peyvand.model_versions').select(['version', 'model']).orderBy('version', 'desc').limit(1).executeTakeFirst();
   if (!row) return { version: 0, model: emptyModel() };
-  const stored = (typeof row.model === 'string' ? JSON.parse(row.model) : row.model) as Omit<Model, 'workflows'> & { workflows?: Model['workflows'] };
+  const stored = (typeof row.model === 'string' ? JSON.parse(row.model) : row.model) as Omit<Model, 'workflows' | 'roles'> & { workflows?: Model['workflows']; roles?: Model['roles'] };
   // Models stored before workflows existed have none.
-  return { version: row.version, model: deepFreeze({ ...stored, workflows: stored.workflows ?? [] }) };
+  return { version: row.version, model: deepFreeze({ ...stored, workflows: stored.workflows ?? [], roles: stored.roles ?? [] }) };
 }
 
 export async function currentModelVersion(db: Kysely<SystemTables>): Promise<number> {
