@@ -48,6 +48,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   const session = event.cookies.get(SESSION_COOKIE) ?? null;
   event.locals.session = session;
   event.locals.user = session ? await event.locals.runtime.authenticate(session) : null;
+  // Roles and teams, once per request: pages and their server-side API calls ask the same policy.
+  event.locals.access = event.locals.user ? await event.locals.runtime.accessOf(event.locals.user) : null;
 
   const path = event.url.pathname;
   const isPublic = PUBLIC.some((p) => path === p || path.startsWith(p));

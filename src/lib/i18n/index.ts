@@ -15,8 +15,12 @@ import { forms } from './messages/forms.ts';
 import { workflows } from './messages/workflows.ts';
 import { data } from './messages/data.ts';
 import { packs } from './messages/packs.ts';
+import { access } from './messages/access.ts';
+import { security } from './messages/security.ts';
+import { audit } from './messages/audit.ts';
+import { privacy } from './messages/privacy.ts';
 
-const AREAS = [shell, records, designer, forms, workflows, packs, data] as const;
+const AREAS = [shell, records, designer, forms, workflows, packs, data, access, security, audit, privacy] as const;
 
 type EnglishOf<A> = A extends { en: infer E } ? keyof E : never;
 export type MessageKey = EnglishOf<(typeof AREAS)[number]>;
