@@ -25,6 +25,7 @@ import { compareVersions } from '../../packs/semver.ts';
 import type { Database } from '../db/database.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import { checkWorkflows } from '../rules/check-workflows.ts';
+import { logConfigChange } from '../audit/config-log.ts';
 import { applyModel, type ApplyOptions, type ApplyResult } from '../schema/apply.ts';
 import { loadCurrentModel } from '../schema/model-store.ts';
 import { findInstalledPack, listInstalledPacks, recordInstalledPack, type InstalledPack } from './installed-packs.ts';
@@ -206,6 +207,7 @@ async function installIn(database: Database, trx: Transaction<SystemTables>, pac
 
   const version = schema.status === 'applied' ? schema.version : current.version;
   await recordInstalledPack(trx, { name, version: pack.info.version, files: pack.files, modelVersion: version, actorId: options.actorId });
+  await logConfigChange(trx, { actorId: options.actorId, kind: 'pack', subject: name, action: change, detail: { name, from: previousVersion, to: pack.info.version, modelVersion: version } });
   await options.hooks?.beforeCommit?.();
   return report('applied', version);
 }

@@ -12,6 +12,8 @@ import { planMigration, type SchemaStep } from './plan.ts';
 import { renderCheck, renderStep } from './render.ts';
 import { loadCurrentModel, MODEL_CHANNEL } from './model-store.ts';
 import { computeValues } from './compute-values.ts';
+import { logConfigChange } from '../audit/config-log.ts';
+import type { ConfigLogKind } from '../db/system-tables.ts';
 
 export type StepStatus = 'applied' | 'planned' | 'needs-confirmation' | 'impossible';
 
@@ -113,6 +115,7 @@ export async function applyModel(database: Database, options: ApplyOptions): Pro
         .values({ hash: options.model.hash, model: JSON.stringify(options.model), plan: JSON.stringify(plan), source: options.source, applied_by: options.actorId })
         .returning('version')
         .executeTakeFirstOrThrow();
+      await logConfigChange(trx, { actorId: options.actorId, ...configSubject(options.source, plan), action: 'apply', detail: { version: row.version, source: options.source, steps: plan } });
       // Delivered on commit: every server swaps its API to the new model.
       await sql`select pg_notify(${MODEL_CHANNEL}, ${String(row.version)})`.execute(trx);
       return { status: 'applied', version: row.version, ...base, outcomes } satisfies ApplyResult;
@@ -121,6 +124,20 @@ export async function applyModel(database: Database, options: ApplyOptions): Pro
     if (error instanceof Rollback) return error.result;
     throw error;
   }
+}
+
+/**
+ * What a model version is about, for the configuration log: the pack (`pack <name>@<version>`), the
+ * workflow or role (`designer: workflow <name>`, `designer: removed workflow <name>`, `… role <name>`), or else the entities
+ * its steps touch.
+ */
+export function configSubject(source: string, steps: readonly { readonly entity: string }[]): { kind: ConfigLogKind; subject: string } {
+  const pack = /^pack (\S+)@\S+$/.exec(source);
+  if (pack?.[1]) return { kind: 'pack', subject: pack[1] };
+  const named = /\b(workflow|role) (\S+)$/.exec(source);
+  if (named?.[2]) return { kind: named[1] === 'role' ? 'role' : 'workflow', subject: named[2] };
+  const entities = [...new Set(steps.map((s) => s.entity))];
+  return { kind: 'model', subject: entities.length > 0 ? entities.join(', ') : 'model' };
 }
 
 async function count(trx: Transaction<SystemTables>, step: SchemaStep): Promise<number> {
