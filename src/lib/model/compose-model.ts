@@ -10,7 +10,7 @@ import { EMPTY_MODEL_HASH, type EntityModel, type Model, type PackInfo, type Rol
 // Server-side only, like composing itself: a roll-up's filter is checked by the list API's own compiler.
 import { compileFilter, ListQueryError } from '../server/records/list-query.ts';
 import type { WorkflowModel } from '../rules/types.ts';
-import type { RoleModel } from '../access/role-model.ts';
+import { roleProblems, type RoleModel } from '../access/role-model.ts';
 import { PLATFORM_VERSION } from '../packs/platform-version.ts';
 import { compareVersions, satisfies } from '../packs/semver.ts';
 
@@ -144,10 +144,21 @@ export function composeModel(base: Model, pack: PackModel, options: ComposeOptio
       issues.push({ file: `workflows/${workflow.name}.json`, pointer: '/name', message: `workflow "${clash.name}" already exists and belongs to ${clash.pack ? `pack "${clash.pack}"` : 'the designer'}` });
     }
   }
+  // Models stored before roles existed have none.
+  const baseRoles: readonly RoleModel[] = (base as { readonly roles?: readonly RoleModel[] }).roles ?? [];
+  const keptRoles = baseRoles.filter((r) => (r.pack ?? null) !== pack.info.name);
+  const ownedRoles = pack.roles.map((r) => ({ ...r, pack: pack.info.name }));
+  for (const role of ownedRoles) {
+    const file = `roles/${role.name}.json`;
+    const clash = keptRoles.find((r) => r.name === role.name);
+    if (clash) issues.push({ file, pointer: '/name', message: `role "${clash.name}" already exists and belongs to ${clash.pack ? `pack "${clash.pack}"` : 'the admin page'}` });
+    // Entities of required packs are known only now.
+    for (const problem of roleProblems(role, all)) issues.push({ file, ...problem });
+  }
   issues.push(...checkRollups(all));
   if (issues.length > 0) return { ok: false, issues };
   const packs = [...base.packs.filter((p) => p.name !== pack.info.name), pack.info];
-  return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows], base.roles) };
+  return { ok: true, model: buildModel(packs, all, [...keptWorkflows, ...ownedWorkflows], [...keptRoles, ...ownedRoles]) };
 }
 
 export { satisfies } from '../packs/semver.ts';

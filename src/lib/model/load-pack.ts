@@ -16,6 +16,7 @@ import { FIELD_TYPES, resolveFieldType } from '../fields/registry.ts';
 import type { FieldTypeName } from '../fields/names.ts';
 import { compileExpression, scopeForEntity, type ExprType } from '../expressions/index.ts';
 import type { WorkflowModel } from '../rules/types.ts';
+import type { RoleModel } from '../access/role-model.ts';
 import { classifyPackFile, PACK_FILE_KINDS } from '../packs/kinds/registry.ts';
 import type { PackFileKind, PackFileKindName, PackLoadContext, PackManifest } from '../packs/kinds/pack-file-kind.ts';
 
@@ -43,6 +44,8 @@ export interface PackModel {
   readonly info: PackInfo;
   readonly entities: readonly EntityModel[];
   readonly workflows: readonly WorkflowModel[];
+  /** Its roles (`roles/<name>.json`). */
+  readonly roles: readonly RoleModel[];
   readonly description: LocalizedText | null;
   /** `requires.platform`: the platform versions the pack works with (a semver range), or null. */
   readonly platform: string | null;
@@ -122,6 +125,7 @@ function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: 
   }
   let context: PackLoadContext = { manifest: null, entities: [], declaredEntities: new Set(), report };
   let workflows: readonly WorkflowModel[] = [];
+  let roles: readonly RoleModel[] = [];
   // Kinds load in registry order: each sees what the kinds before it found.
   for (const kind of kinds) {
     const sane = byKind[kind.name].filter((f) => contentProblem(f, kind.maxBytes, kind.format) === null);
@@ -133,6 +137,7 @@ function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: 
       ...(added.declaredEntities ? { declaredEntities: new Set([...context.declaredEntities, ...added.declaredEntities]) } : {}),
     };
     if (added.workflows) workflows = [...workflows, ...added.workflows];
+    if (added.roles) roles = [...roles, ...added.roles];
   }
   const manifest = context.manifest;
   if (issues.length > 0 || !manifest) return { ok: false, issues };
@@ -142,7 +147,7 @@ function loadClassified(byKind: Record<PackFileKindName, SourceFile[]>, issues: 
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     ok: true,
-    pack: deepFreeze({ info: manifest.info, entities: context.entities, workflows, description: manifest.description, platform: manifest.platform, files }),
+    pack: deepFreeze({ info: manifest.info, entities: context.entities, workflows, roles, description: manifest.description, platform: manifest.platform, files }),
   };
 }
 

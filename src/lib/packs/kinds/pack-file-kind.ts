@@ -12,9 +12,10 @@
 import type { PackIssue, SourceFile } from '../../model/load-pack.ts';
 import type { EntityModel, LocalizedText, Model, PackInfo } from '../../model/types.ts';
 import type { WorkflowModel } from '../../rules/types.ts';
+import type { RoleModel } from '../../access/role-model.ts';
 import type { MergeRules } from '../merge-documents.ts';
 
-export const PACK_FILE_KIND_NAMES = ['manifest', 'entities', 'workflows', 'i18n', 'data', 'imports', 'docs'] as const;
+export const PACK_FILE_KIND_NAMES = ['manifest', 'entities', 'workflows', 'roles', 'i18n', 'data', 'imports', 'docs'] as const;
 export type PackFileKindName = (typeof PACK_FILE_KIND_NAMES)[number];
 
 /** What the manifest says beyond `PackInfo` (which is part of the stored model). */
@@ -40,6 +41,7 @@ export interface PackContribution {
   readonly entities?: readonly EntityModel[];
   readonly declaredEntities?: ReadonlySet<string>;
   readonly workflows?: readonly WorkflowModel[];
+  readonly roles?: readonly RoleModel[];
 }
 
 export interface PackExportInput {

@@ -10,12 +10,14 @@ import { i18nKind } from './i18n.ts';
 import { importsKind } from './imports.ts';
 import { manifestKind } from './manifest.ts';
 import type { PackFileKind, PackFileKindName } from './pack-file-kind.ts';
+import { rolesKind } from './roles.ts';
 import { workflowsKind } from './workflows.ts';
 
 export const PACK_FILE_KINDS = {
   manifest: manifestKind,
   entities: entitiesKind,
   workflows: workflowsKind,
+  roles: rolesKind,
   i18n: i18nKind,
   data: dataKind,
   imports: importsKind,
