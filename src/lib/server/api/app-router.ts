@@ -7,6 +7,7 @@ import { changePassword, signIn } from '../auth/users.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { listModelVersions } from '../schema/model-store.ts';
 import { adminRouter } from './admin-router.ts';
+import { auditRouter } from './audit-router.ts';
 import { workflowRouter } from './workflow-router.ts';
 import { entityRouter } from './entity-router.ts';
 import { parseObjectInput, requiredText } from './input.ts';
@@ -67,7 +68,7 @@ const authRouter = router({
 
 export function buildAppRouter(model: Model) {
   const entities = Object.fromEntries(model.entities.map((e) => [e.name, entityRouter(e)]));
-  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter });
+  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter, audit: auditRouter });
 }
 
 export type AppRouter = ReturnType<typeof buildAppRouter>;
