@@ -2,7 +2,9 @@ import { redirect, type Handle } from '@sveltejs/kit';
 import { RUNTIME_KEY } from '$lib/server/runtime-global.ts';
 import { startRuntime, type Runtime } from '$lib/server/runtime.ts';
 import { defaultCalendar, defaultTimeZone, direction, isCalendar, isLocale, type Locale } from '$lib/i18n/locales.ts';
-import { SESSION_COOKIE, PREFERENCE_COOKIES } from '$lib/server/session.ts';
+import { SESSION_COOKIE, PREFERENCE_COOKIES, clearSessionCookie, setSessionCookie } from '$lib/server/session.ts';
+import { authenticateSession, rotateSession } from '$lib/server/auth/tokens.ts';
+import type { AuthUser } from '$lib/server/auth/permissions.ts';
 
 let starting: Promise<Runtime> | null = null;
 
@@ -32,6 +34,48 @@ function isValidTimeZone(zone: string | undefined): zone is string {
   }
 }
 
+/**
+ * Headers for every response (the content security policy comes from `kit.csp` in
+ * svelte.config.js, with a nonce per page).
+ */
+function securityHeaders(isHttps: boolean): Record<string, string> {
+  return {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()',
+    ...(isHttps ? { 'strict-transport-security': 'max-age=31536000' } : {}),
+  };
+}
+
+/**
+ * The user of the session cookie, read from the database on every request (a revoked session is
+ * out at once). A session due for rotation gets a new secret in a new cookie; the old one keeps
+ * working for a minute for requests already on their way. A dead cookie is removed.
+ */
+async function sessionUser(event: Parameters<Handle>[0]['event']): Promise<AuthUser | null> {
+  const token = event.cookies.get(SESSION_COOKIE) ?? null;
+  event.locals.session = token;
+  if (!token) return null;
+  const db = event.locals.runtime.database.db;
+  const session = await authenticateSession(db, token);
+  if (!session) {
+    clearSessionCookie(event.cookies);
+    event.locals.session = null;
+    return null;
+  }
+  if (session.isRotationDue) {
+    const rotated = await rotateSession(db, session.sessionId);
+    if (rotated) {
+      setSessionCookie(event.cookies, rotated.token, event.url.protocol === 'https:', rotated.expiresAt);
+      event.locals.session = rotated.token;
+    }
+  }
+  return session.user;
+}
+
 /** Pages anyone may see; everything else needs a session. */
 const PUBLIC = ['/signin', '/healthz', '/trpc/', '/favicon'];
 
@@ -45,9 +89,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.calendar = isCalendar(calendar) ? calendar : defaultCalendar(locale);
   event.locals.timeZone = isValidTimeZone(zone) ? zone : defaultTimeZone(locale);
 
-  const session = event.cookies.get(SESSION_COOKIE) ?? null;
-  event.locals.session = session;
-  event.locals.user = session ? await event.locals.runtime.authenticate(session) : null;
+  event.locals.user = await sessionUser(event);
   // Roles and teams, once per request: pages and their server-side API calls ask the same policy.
   event.locals.access = event.locals.user ? await event.locals.runtime.accessOf(event.locals.user) : null;
 
@@ -63,8 +105,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event, {
     transformPageChunk: ({ html }) => html.replace('%lang%', locale).replace('%dir%', direction(locale)),
   });
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
-  response.headers.set('x-frame-options', 'DENY');
+  for (const [name, value] of Object.entries(securityHeaders(event.url.protocol === 'https:'))) response.headers.set(name, value);
   return response;
 };

@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FailureLimiter } from './rate-limit.ts';
+import { minutesToWait } from './rate-limit.ts';
 
-describe('FailureLimiter', () => {
-  it('blocks a key after max failures within the window and forgets them after it', () => {
-    const limiter = new FailureLimiter({ max: 3, windowMs: 1000 });
-    limiter.fail('a', 0);
-    limiter.fail('a', 10);
-    expect(limiter.isBlocked('a', 20)).toBe(false);
-    limiter.fail('a', 30);
-    expect(limiter.isBlocked('a', 40)).toBe(true);
-    expect(limiter.isBlocked('b', 40)).toBe(false);
-    expect(limiter.isBlocked('a', 1_050)).toBe(false);
-  });
-
-  it('a success clears the key', () => {
-    const limiter = new FailureLimiter({ max: 1, windowMs: 1000 });
-    limiter.fail('a', 0);
-    expect(limiter.isBlocked('a', 1)).toBe(true);
-    limiter.succeed('a');
-    expect(limiter.isBlocked('a', 2)).toBe(false);
+// The limiter itself runs against both databases in tests/security/sign-in-brute-force.int.spec.ts.
+describe('minutesToWait', () => {
+  it('rounds up, and never says zero', () => {
+    expect(minutesToWait(1)).toBe(1);
+    expect(minutesToWait(60)).toBe(1);
+    expect(minutesToWait(61)).toBe(2);
+    expect(minutesToWait(599)).toBe(10);
+    expect(minutesToWait(0)).toBe(1);
   });
 });

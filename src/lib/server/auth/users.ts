@@ -4,15 +4,18 @@
  *
  *   const first = await ensureFirstAdmin(database.db);
  *   if (first) console.log(`Sign in as ${first.email} with ${first.password} (shown once)`);
- *   const result = await signIn(database.db, { email, password });
+ *   const result = await signIn(database.db, { email, password, clientAddress });
  *   if (result.ok) setCookie(result.token, result.expiresAt);
+ *   else if (result.error.code === 'too-many-attempts') answer429(result.error.retryAfterSeconds);
  */
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
 import type { SystemTables, UserRow } from '../db/system-tables.ts';
 import { generatePassword, getDummyPasswordHash, hashPassword, verifyPassword, type PasswordErrorCode } from './passwords.ts';
 import type { AuthUser } from './permissions.ts';
-import { createToken, notifyAuthChange } from './tokens.ts';
+import { createToken, notifyAuthChange, revokeUserTokens, type RevokedCounts } from './tokens.ts';
+import { checkSignIn, clearSignInFailures, minutesToWait, recordSignInFailure, type SignInAttempt } from './rate-limit.ts';
+import { logConfigChange } from '../audit/config-log.ts';
 
 export const FIRST_ADMIN_EMAIL = 'admin@peyvand.local';
 const FIRST_ADMIN_NAME = 'Administrator';
@@ -33,13 +36,13 @@ export interface AuthError<Code extends string> {
 
 export type CreateUserErrorCode = 'invalid-email' | 'invalid-name' | 'email-taken' | PasswordErrorCode;
 export type ChangePasswordErrorCode = 'user-not-found' | 'user-disabled' | 'wrong-password' | 'password-unchanged' | PasswordErrorCode;
-export type SignInErrorCode = 'invalid-credentials' | 'user-disabled';
+export type SignInErrorCode = 'invalid-credentials' | 'user-disabled' | 'too-many-attempts';
 
 export type CreateUserResult = { readonly ok: true; readonly user: User } | { readonly ok: false; readonly error: AuthError<CreateUserErrorCode> };
 export type ChangePasswordResult = { readonly ok: true } | { readonly ok: false; readonly error: AuthError<ChangePasswordErrorCode> };
 export type SignInResult =
   | { readonly ok: true; readonly token: string; readonly tokenId: string; readonly expiresAt: Date | null; readonly user: AuthUser }
-  | { readonly ok: false; readonly error: AuthError<SignInErrorCode> };
+  | { readonly ok: false; readonly error: AuthError<SignInErrorCode> & { readonly retryAfterSeconds?: number } };
 
 export interface CreateUserInput {
   readonly email: string;
@@ -175,18 +178,42 @@ export async function changePassword(
   const hashed = await hashPassword(newPassword);
   if (!hashed.ok) return { ok: false, error: hashed.error };
 
-  // Compare-and-set on the old hash: of two simultaneous changes from the same old password, one wins.
-  const result = await db
-    .updateTable('peyvand.users')
-    .set({ password_hash: hashed.hash, must_change_password: false })
-    .where('id', '=', userId)
-    .where('password_hash', '=', row.password_hash)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) {
+  // Compare-and-set on the old hash: of two simultaneous changes from the same old password, one
+  // wins. Every session ends with the old password (someone may have signed in with it); the
+  // caller opens a new one for the person in front of it. API tokens stay: they are not passwords.
+  const changed = await db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('peyvand.users')
+      .set({ password_hash: hashed.hash, must_change_password: false })
+      .where('id', '=', userId)
+      .where('password_hash', '=', row.password_hash)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await revokeUserTokens(trx, userId, { apiTokens: false });
+    await notifyAuthChange(trx);
+    return true;
+  });
+  if (!changed) {
     return { ok: false, error: { code: 'wrong-password', message: 'The password was changed meanwhile; sign in again.' } };
   }
-  await notifyAuthChange(db);
   return { ok: true };
+}
+
+/**
+ * "Sign out everywhere": ends all of the user's sessions (and API tokens when asked), logged in
+ * the configuration trail. Opens its own transaction.
+ */
+export async function signOutEverywhere(
+  db: Kysely<SystemTables>,
+  input: { readonly userId: string; readonly actorId: string | null; readonly apiTokens: boolean },
+): Promise<RevokedCounts> {
+  const user = await findUserById(db, input.userId);
+  if (!user) return { sessions: 0, apiTokens: 0 };
+  return db.transaction().execute(async (trx) => {
+    const counts = await revokeUserTokens(trx, user.id, { apiTokens: input.apiTokens });
+    await logConfigChange(trx, { actorId: input.actorId, kind: 'auth', subject: user.email, action: 'sign-out-everywhere', detail: { ...counts, includeApiTokens: input.apiTokens } });
+    return counts;
+  });
 }
 
 const INVALID_CREDENTIALS: SignInResult = {
@@ -194,12 +221,40 @@ const INVALID_CREDENTIALS: SignInResult = {
   error: { code: 'invalid-credentials', message: 'The email or the password is wrong.' },
 };
 
+/** Session rows expired or revoked more than a day ago: rotation leaves one every 15 minutes. */
+async function pruneDeadSessions(db: Kysely<SystemTables>, userId: string): Promise<void> {
+  await db
+    .deleteFrom('peyvand.api_tokens')
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'session')
+    .where((eb) => eb.or([eb('expires_at', '<', sql<Date>`now() - interval '1 day'`), eb('revoked_at', '<', sql<Date>`now() - interval '1 day'`)]))
+    .execute();
+}
+
 /**
  * Checks email and password and opens a session (a `session` token, 12 hours). An unknown email
  * costs the same argon2 verification as a known one, so timing does not reveal who has an account.
+ * Failures count against the email from this address and against the address
+ * (see rate-limit.ts); over either budget, the password is not even checked.
  */
-export async function signIn(db: Kysely<SystemTables>, input: { readonly email: string; readonly password: string }): Promise<SignInResult> {
+export async function signIn(
+  db: Kysely<SystemTables>,
+  input: { readonly email: string; readonly password: string; readonly clientAddress: string },
+): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
+  const attempt: SignInAttempt = { email: email ?? input.email.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH), address: input.clientAddress };
+  const gate = await checkSignIn(db, attempt);
+  if (gate.blocked) {
+    const minutes = minutesToWait(gate.retryAfterSeconds);
+    return {
+      ok: false,
+      error: {
+        code: 'too-many-attempts',
+        message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        retryAfterSeconds: gate.retryAfterSeconds,
+      },
+    };
+  }
   const row = email
     ? await db
         .selectFrom('peyvand.users')
@@ -208,17 +263,29 @@ export async function signIn(db: Kysely<SystemTables>, input: { readonly email: 
         .executeTakeFirst()
     : undefined;
   const isPasswordRight = await verifyPassword(row?.password_hash ?? (await getDummyPasswordHash()), input.password);
-  if (!row || !isPasswordRight) return INVALID_CREDENTIALS;
+  if (!row || !isPasswordRight) {
+    await recordSignInFailure(db, attempt);
+    return INVALID_CREDENTIALS;
+  }
+  await clearSignInFailures(db, attempt);
   // Only someone who knows the password learns that the account is disabled.
   if (row.disabled_at) return { ok: false, error: { code: 'user-disabled', message: 'This account is disabled.' } };
 
   const user = toUser(row);
+  await pruneDeadSessions(db, user.id);
   const session = await createToken(db, { userId: user.id, name: 'session', kind: 'session' });
   return {
     ok: true,
     token: session.token,
     tokenId: session.id,
     expiresAt: session.expiresAt,
-    user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, mustChangePassword: user.mustChangePassword },
+    user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, mustChangePassword: user.mustChangePassword, scopes: null },
   };
+}
+
+/** A fresh session for a user already proven (after a password change): same shape as sign-in's. */
+export async function openSession(db: Kysely<SystemTables>, userId: string): Promise<{ readonly token: string; readonly tokenId: string; readonly expiresAt: Date | null }> {
+  await pruneDeadSessions(db, userId);
+  const session = await createToken(db, { userId, name: 'session', kind: 'session' });
+  return { token: session.token, tokenId: session.id, expiresAt: session.expiresAt };
 }
