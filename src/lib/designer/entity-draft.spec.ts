@@ -72,6 +72,7 @@ const DEFAULTS: Record<FieldTypeName, string> = {
   relation: '',
   tags: 'x, y',
   auto_number: '',
+  consent: '',
 };
 
 describe('draftFromDocument ↔ documentFromDraft', () => {

@@ -52,6 +52,8 @@ const TABLE = {
   relation: { ...plain, base: { type: 'string', format: 'uuid' }, relation: true, hasDefault: false, unique: true, indexed: false },
   tags: { ...plain, base: { type: 'array' }, items: true, hasDefault: true, unique: false, indexed: false },
   auto_number: { ...plain, base: { type: 'string', 'x-type': 'auto_number' }, autoNumber: true, hasDefault: false, unique: true, indexed: true },
+  // The channel (`x-consent`) is kept as written; a new consent field starts as email consent.
+  consent: { ...plain, base: { type: 'object', 'x-consent': 'email' }, hasDefault: false, unique: false, indexed: true },
 } as const satisfies Record<FieldTypeName, FieldKind>;
 
 /** Seen through the interface, so that `FIELD_KINDS[type].money` is a boolean, not a union of literals. */

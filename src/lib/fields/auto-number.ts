@@ -24,6 +24,7 @@ export const autoNumberField = {
   expressionType: 'text',
   widget: 'auto-number',
   searchable: true,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'auto_number', true) && schema.format === undefined && schema.enum === undefined,
   valueSchema: (schema) => {

@@ -15,6 +15,7 @@ export const booleanField = {
   expressionType: 'boolean',
   widget: 'checkbox',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'boolean' && hasXType(schema, 'boolean', false),
   valueSchema: (schema) => ({ ...pickKeywords(schema, []), type: 'boolean' }),

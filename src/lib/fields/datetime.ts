@@ -42,6 +42,7 @@ export const datetimeField = {
   expressionType: 'datetime',
   widget: 'datetime',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'datetime', false) && schema.format === 'date-time' && schema.enum === undefined,
   valueSchema: (schema) => ({ ...pickKeywords(schema, []), type: 'string', format: 'date-time' }),

@@ -22,6 +22,7 @@ export const decimalField = {
   expressionType: 'number',
   widget: 'decimal',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'decimal', false) && schema.format === 'decimal' && schema.enum === undefined,
   valueSchema: decimalValueSchema,

@@ -11,6 +11,7 @@ export const emailField = {
   expressionType: 'text',
   widget: 'email',
   searchable: true,
+  personal: true,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'email', false) && schema.format === 'email' && schema.enum === undefined,
   valueSchema: (schema) => ({ ...pickKeywords(schema, ['minLength', 'maxLength', 'pattern']), type: 'string', format: 'email' }),
@@ -27,6 +28,8 @@ export const emailField = {
     return { ok: true, value: address.slice(0, at) + address.slice(at).toLowerCase() };
   },
   printCsv: (_field, value) => (typeof value === 'string' ? value : ''),
+  // A required address stays valid and unique: the record id is in it.
+  erase: (field, value, recordId) => (value === null || !field.required ? null : `erased+${recordId}@invalid.example`),
   operators: ['eq', 'neq', 'in', 'not_in', 'contains', 'starts_with', 'is_null', 'lt', 'lte', 'gt', 'gte'],
   filterKind: 'text',
   filterValueSchema: () => ({ type: 'string' }),

@@ -54,6 +54,11 @@ export interface FieldType {
   /** Text fields feed full-text search. */
   readonly searchable: boolean;
   readonly sortable: boolean;
+  /**
+   * Values of this type usually identify or describe a person (names, addresses, numbers, dates,
+   * notes): a privacy erasure blanks them. Overridden per field by `x-personal`; see personal-data.ts.
+   */
+  readonly personal: boolean;
   /** How expressions see a value of this type (money: its amount, a number). */
   readonly expressionType: ExprType;
   /** True when an authored property schema without `x-type` is of this type. */
@@ -81,6 +86,11 @@ export interface FieldType {
    * (e.g. money's currency from `x-default-currency`); null when they cannot be filled.
    */
   fillConvertedColumns?(field: FieldModel): Readonly<Record<string, unknown>> | null;
+  /**
+   * What an erasure leaves of a personal value; absent: null, or a neutral placeholder when the
+   * field is required (see personal-data.ts). `recordId` makes placeholders unique.
+   */
+  erase?(field: FieldModel, value: JsonValue | null, recordId: string): JsonValue | null;
   readonly operators: readonly FilterOperator[];
   readonly filterKind: FilterKind;
   /** JSON Schema of one comparable value in a filter (e.g. a decimal string for money). */

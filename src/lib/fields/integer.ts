@@ -38,6 +38,7 @@ export const integerField = {
   expressionType: 'number',
   widget: 'integer',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'integer' && hasXType(schema, 'integer', false) && schema.enum === undefined,
   valueSchema: (schema) => ({ ...pickKeywords(schema, []), type: 'integer', ...bounds(schema) }),

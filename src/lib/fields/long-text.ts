@@ -8,6 +8,7 @@ export const longTextField = {
   expressionType: 'text',
   widget: 'textarea',
   searchable: true,
+  personal: true,
   sortable: false,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'long_text', true) && schema.format === undefined && schema.enum === undefined,
   valueSchema: (schema) => ({ ...pickKeywords(schema, ['minLength', 'maxLength', 'pattern']), type: 'string' }),

@@ -42,6 +42,7 @@ export const moneyField = {
   expressionType: 'number',
   widget: 'money',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'object' && hasXType(schema, 'money', true),
   valueSchema: (schema) => {

@@ -20,6 +20,7 @@ export const multiSelectField = {
   expressionType: 'list',
   widget: 'multi-select',
   searchable: false,
+  personal: false,
   sortable: false,
   recognise: (schema) => {
     const items = itemsOf(schema);

@@ -17,6 +17,7 @@ export const FIELD_TYPE_NAMES = [
   'relation',
   'tags',
   'auto_number',
+  'consent',
 ] as const;
 
 export type FieldTypeName = (typeof FIELD_TYPE_NAMES)[number];

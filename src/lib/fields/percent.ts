@@ -13,6 +13,7 @@ export const percentField = {
   expressionType: 'number',
   widget: 'percent',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'percent', true) && schema.format === 'decimal' && schema.enum === undefined,
   valueSchema: decimalValueSchema,

@@ -4,6 +4,12 @@ import type { FieldType } from './field-type.ts';
 import { hasXType, pickKeywords, quote, readString } from './schema-keywords.ts';
 import { singleColumn, textFromRow } from './single-column.ts';
 
+/** Digits from a record id, for placeholders that must stay unique. */
+function digitsOf(recordId: string, count: number): string {
+  const digits = recordId.replace(/[^0-9a-f]/gi, '').split('').map((c) => String(parseInt(c, 16) % 10)).join('');
+  return digits.slice(-count).padStart(count, '0');
+}
+
 /** Stored form: E.164, `+` and 7 to 15 digits (the Ajv `phone` format checks the same). */
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const COUNTRY_CODE = /^[1-9][0-9]{0,2}$/;
@@ -41,6 +47,7 @@ export const phoneField = {
   expressionType: 'text',
   widget: 'phone',
   searchable: true,
+  personal: true,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'phone', false) && schema.format === 'phone' && schema.enum === undefined,
   valueSchema: (schema) => ({ ...pickKeywords(schema, []), type: 'string', format: 'phone' }),
@@ -62,6 +69,8 @@ export const phoneField = {
       : { ok: true, value };
   },
   printCsv: (_field, value) => (typeof value === 'string' ? value : ''),
+  // +999 is not assigned to any country; the digits come from the record id so that x-unique holds.
+  erase: (field, value, recordId) => (value === null || !field.required ? null : `+999${digitsOf(recordId, 11)}`),
   operators: ['eq', 'neq', 'in', 'not_in', 'contains', 'starts_with', 'is_null'],
   filterKind: 'text',
   filterValueSchema: () => ({ type: 'string' }),

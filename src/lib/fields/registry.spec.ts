@@ -23,6 +23,7 @@ const SAMPLES: Readonly<Record<FieldTypeName, JsonObject>> = {
   relation: { type: 'string', format: 'uuid', 'x-ref': 'company' },
   tags: { type: 'array', items: { type: 'string' } },
   auto_number: { type: 'string', 'x-type': 'auto_number', 'x-format': 'INV-{000000}' },
+  consent: { type: 'object', 'x-consent': 'sms' },
 };
 
 /** A CSV cell each type reads, for the check that parsed values pass the value schema. */
@@ -44,6 +45,7 @@ const CELLS: Readonly<Record<FieldTypeName, string>> = {
   relation: '0b6f6c2e-8a3d-4a8e-9d2f-3c1e5b7a9f10',
   tags: 'x; y',
   auto_number: 'INV-000001',
+  consent: 'yes; web form; 2026-01-02T10:00:00Z',
 };
 
 describe('FIELD_TYPES', () => {

@@ -8,6 +8,7 @@
 import type { JsonObject } from '../model/types.ts';
 import { autoNumberField } from './auto-number.ts';
 import { booleanField } from './boolean.ts';
+import { consentField } from './consent.ts';
 import { dateField } from './date.ts';
 import { datetimeField } from './datetime.ts';
 import { decimalField } from './decimal.ts';
@@ -48,6 +49,7 @@ const REGISTRY = {
   relation: relationField,
   tags: tagsField,
   auto_number: autoNumberField,
+  consent: consentField,
 } satisfies Record<FieldTypeName, FieldType>;
 
 export const FIELD_TYPES: Readonly<Record<FieldTypeName, FieldType>> = REGISTRY;
@@ -78,6 +80,7 @@ export const RECOGNITION_ORDER = [
   'percent',
   'money',
   'auto_number',
+  'consent',
 ] as const satisfies readonly FieldTypeName[];
 
 /** The authored shape of each type, for error messages. */
@@ -99,6 +102,7 @@ export const FIELD_TYPE_SHAPES = {
   relation: '{ "type": "string", "format": "uuid", "x-ref": "<entity>" }',
   tags: '{ "type": "array", "items": { "type": "string" } }',
   auto_number: '{ "type": "string", "x-type": "auto_number", "x-format": "INV-{000000}" }',
+  consent: '{ "type": "object", "x-consent": "email" | "sms" | "phone" }',
 } as const satisfies Record<FieldTypeName, string>;
 
 function supportedShapes(): string {

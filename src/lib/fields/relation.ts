@@ -25,6 +25,7 @@ export const relationField = {
   expressionType: 'text',
   widget: 'relation',
   searchable: false,
+  personal: false,
   // Ids order nothing a person cares about; sorting by the related title is a query concern.
   sortable: false,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'relation', false) && schema.format === 'uuid' && typeof schema['x-ref'] === 'string',

@@ -9,6 +9,7 @@ export const singleSelectField = {
   expressionType: 'text',
   widget: 'select',
   searchable: false,
+  personal: false,
   sortable: true,
   recognise: (schema) =>
     schema.type === 'string' && hasXType(schema, 'single_select', false) && schema.format === undefined && readStringArray(schema, 'enum') !== undefined,

@@ -16,6 +16,7 @@ export const tagsField = {
   expressionType: 'list',
   widget: 'tags',
   searchable: false,
+  personal: true,
   sortable: false,
   recognise: (schema) => {
     const items = itemsOf(schema);
@@ -34,6 +35,7 @@ export const tagsField = {
     return { ok: true, value: tags.length === 0 ? null : tags };
   },
   printCsv: (_field, value) => printList(value),
+  erase: (field, value) => (value === null || !field.required ? null : ['[erased]']),
   operators: ['contains', 'in', 'is_null'],
   filterKind: 'array',
   filterValueSchema: () => ({ type: 'string' }),

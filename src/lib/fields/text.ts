@@ -8,6 +8,7 @@ export const textField = {
   expressionType: 'text',
   widget: 'text',
   searchable: true,
+  personal: true,
   sortable: true,
   recognise: (schema) =>
     schema.type === 'string' &&

@@ -27,6 +27,7 @@ export const urlField = {
   expressionType: 'text',
   widget: 'url',
   searchable: true,
+  personal: true,
   sortable: true,
   recognise: (schema) => schema.type === 'string' && hasXType(schema, 'url', false) && schema.format === 'url' && schema.enum === undefined,
   // The platform's `url` format (model/ajv.ts) accepts http and https only.
@@ -43,6 +44,7 @@ export const urlField = {
       : { ok: true, value };
   },
   printCsv: (_field, value) => (typeof value === 'string' ? value : ''),
+  erase: (field, value, recordId) => (value === null || !field.required ? null : `https://erased.invalid/${recordId}`),
   operators: ['eq', 'neq', 'in', 'not_in', 'contains', 'starts_with', 'is_null'],
   filterKind: 'text',
   filterValueSchema: () => ({ type: 'string' }),

@@ -19,6 +19,7 @@
  */
 import { CalendarDateTime, toZoned } from '@internationalized/date';
 import { isValidDate } from '../fields/calendar-date.ts';
+import { CONSENT_AT_SUFFIX, CONSENT_SOURCE_SUFFIX, CONSENT_WAS_SUFFIX } from '../fields/consent.ts';
 import { MAX_INTEGER_DIGITS, MAX_SCALE, parseDecimalText, readScale } from '../fields/decimal-text.ts';
 import { parseIntegerText } from '../fields/integer.ts';
 import { splitListText } from '../fields/list-text.ts';
@@ -213,6 +214,20 @@ const DECODERS = {
   }),
   // Numbered by the database; never read from a form.
   auto_number: () => ABSENT,
+  // The box and the source; `at` is the server's (fields/consent.ts): the stored one is posted back
+  // only while the box keeps the state the form was loaded with, otherwise the write stamps it.
+  consent: (field, data) => {
+    if (!isPresent(data, field.name)) return ABSENT;
+    const source = textInput(data, field.name + CONSENT_SOURCE_SUFFIX);
+    const was = textInput(data, field.name + CONSENT_WAS_SUFFIX) ?? '';
+    const at = textInput(data, field.name + CONSENT_AT_SUFFIX);
+    if (source === null) return issue('validation.invalid');
+    const granted = data.get(field.name) === 'on';
+    const text = (source ?? '').trim();
+    if (!granted && text === '' && was === '') return EMPTY;
+    const keepsAt = was === String(granted) && typeof at === 'string' && at !== '';
+    return value({ granted, ...(text !== '' ? { source: text } : {}), ...(keepsAt ? { at } : {}) });
+  },
 } satisfies Record<FieldTypeName, Decoder>;
 
 function readVersion(data: FormDataLike): number | null {

@@ -13,6 +13,7 @@
  */
 import { CalendarDate, GregorianCalendar, createCalendar, fromAbsolute, startOfWeek, toCalendar, type Calendar } from '@internationalized/date';
 import { formatDate as isoDate, isValidDate } from '../fields/calendar-date.ts';
+import { readConsent } from '../fields/consent.ts';
 import type { FieldTypeName } from '../fields/names.ts';
 import { normaliseDigits } from '../locale/digits.ts';
 import type { FieldModel, JsonValue } from '../model/types.ts';
@@ -373,6 +374,14 @@ const DISPLAY = {
   // The caller looks up and shows the related record's title.
   relation: () => '',
   tags: (_field, value, ctx) => strings(value).join(listSeparator(ctx.locale)),
+  // 'Yes (web form, 2 January 2026)'
+  consent: (_field, value, ctx) => {
+    const consent = readConsent(value);
+    if (consent === null) return '';
+    const details = [consent.source ?? '', consent.at ? formatDate(ctx.locale, ctx.calendar, consent.at.slice(0, 10)) : ''].filter((d) => d !== '');
+    const state = t(ctx.locale, consent.granted ? 'consent.granted' : 'consent.refused');
+    return details.length > 0 ? `${state} (${details.join(listSeparator(ctx.locale))})` : state;
+  },
 } satisfies Record<FieldTypeName, Display>;
 
 /** A record value as display text for any field type ('' for null). Plain text: escape it where it is shown. */

@@ -7,6 +7,7 @@
 import type { Component } from 'svelte';
 import AutoNumber from './AutoNumber.svelte';
 import Checkbox from './Checkbox.svelte';
+import Consent from './Consent.svelte';
 // Not Date.svelte: the compiled component is a function named after the file, and a module-level
 // `function Date` would shadow the global Date for anything later written in it.
 import DateInput from './DateInput.svelte';
@@ -54,6 +55,7 @@ export const WIDGETS: Readonly<Record<string, WidgetEntry>> = {
   relation: widget(Relation),
   tags: widget(Tags),
   'auto-number': widget(AutoNumber),
+  consent: widget(Consent, true),
 } satisfies Record<WidgetName, WidgetEntry>;
 
 /** A widget name no entry knows falls back to a text box rather than breaking the form. */

@@ -17,6 +17,7 @@ export const WIDGET_NAMES = [
   'relation',
   'tags',
   'auto-number',
+  'consent',
 ] as const;
 
 export type WidgetName = (typeof WIDGET_NAMES)[number];
