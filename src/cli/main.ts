@@ -214,6 +214,8 @@ export async function main(argv: string[]): Promise<number> {
         return await worker(rest);
       case 'data':
         return await data(rest);
+      case 'audit':
+        return await (await import('./audit.ts')).audit(rest);
       case 'pack':
         return await pack(rest);
       case 'types':
