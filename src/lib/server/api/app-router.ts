@@ -6,6 +6,7 @@ import type { Model } from '../../model/types.ts';
 import { changePassword, signIn } from '../auth/users.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { listModelVersions } from '../schema/model-store.ts';
+import { accessRouter } from './access-router.ts';
 import { adminRouter } from './admin-router.ts';
 import { auditRouter } from './audit-router.ts';
 import { workflowRouter } from './workflow-router.ts';
@@ -68,7 +69,7 @@ const authRouter = router({
 
 export function buildAppRouter(model: Model) {
   const entities = Object.fromEntries(model.entities.map((e) => [e.name, entityRouter(e)]));
-  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter, audit: auditRouter });
+  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter, audit: auditRouter, access: accessRouter });
 }
 
 export type AppRouter = ReturnType<typeof buildAppRouter>;
