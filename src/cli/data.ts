@@ -3,6 +3,7 @@
  * cannot be read, a mapping that does not fit, rows with problems in all-or-nothing mode), 2 a
  * usage error. `--json` prints the result as JSON on stdout; progress goes to stderr.
  */
+import { loadAccess } from '../lib/server/auth/access-store.ts';
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -59,7 +60,8 @@ async function actorOf(database: Database, email: string | undefined): Promise<I
   if (email === undefined) return { kind: 'system', actorId: null };
   const user = await findUserByEmail(database.db, email);
   if (!user || user.disabledAt) return `no active user with email ${email}`;
-  return { kind: 'user', user };
+  const { model } = await loadCurrentModel(database.db);
+  return { kind: 'user', user, access: await loadAccess(database.db, model, user) };
 }
 
 const n = (value: number) => value.toLocaleString('en');

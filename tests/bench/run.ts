@@ -11,6 +11,7 @@
  * Progress goes to stderr, the markdown table to stdout. A fresh PostgreSQL database is created
  * (tests/support/databases.ts) and dropped at the end, also on failure or Ctrl-C.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import inspector from 'node:inspector/promises';
@@ -402,7 +403,7 @@ async function main(): Promise<void> {
 
   // -- bulk writes
   log(`bulkCreate ${int.format(BULK_ROWS)} rows in batches of ${BATCH}`);
-  const ctx: RecordContext = { db: runtime.database.db, actorId };
+  const ctx: RecordContext = { db: runtime.database.db, actorId, access: SYSTEM_ACCESS };
   let bulkMs = 0;
   await profiled('bulk-create', async () => {
     for (let start = 0; start < BULK_ROWS; start += BATCH) {

@@ -7,6 +7,7 @@
  *
  *   BENCH_WF_EVENTS=5000 BENCH_WF_WORKERS=2 npm run bench:workflows
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -93,7 +94,7 @@ async function waitDone(runtime: Runtime, since: string, expected: number, timeo
 async function writeBurst(s: Setup, count: number, series: string): Promise<void> {
   for (let i = 0; i < count; i += 1000) {
     const records = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ title: `${series} ${i + j}`, priority: (i + j) % 5 }));
-    const result = await bulkCreate({ db: s.runtime.database.db, actorId: null }, s.ticket, records);
+    const result = await bulkCreate({ db: s.runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, s.ticket, records);
     if (!result.ok) throw new Error(result.error.message);
   }
 }
@@ -124,7 +125,7 @@ async function measureLatency(s: Setup, rate: number, label: string): Promise<{ 
     const due = t0 + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    writes.push(createRecord({ db: s.runtime.database.db, actorId: null }, s.ticket, { title: `${label} ${i}`, priority: 1 }));
+    writes.push(createRecord({ db: s.runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, s.ticket, { title: `${label} ${i}`, priority: 1 }));
   }
   await Promise.all(writes);
   await waitDone(s.runtime, since, total, 120_000);

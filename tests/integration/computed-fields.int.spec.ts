@@ -3,6 +3,7 @@
  * backends: the b2b-sales pack (deal.weighted_amount, company.open_deal_amount/open_deal_count,
  * the lost_reason rule), its seed data, and a small pack for backfills and evaluation errors.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -52,7 +53,7 @@ describe.each(BACKENDS)('computed fields on %s', (kind) => {
     const { model } = await loadCurrentModel(t.database.db);
     company = entityOf(model, 'company');
     deal = entityOf(model, 'deal');
-    ctx = { db: t.database.db, actorId };
+    ctx = { db: t.database.db, actorId, access: SYSTEM_ACCESS };
   });
 
   afterAll(async () => {
@@ -269,7 +270,7 @@ describe.each(BACKENDS)('computed fields added to existing records on %s', (kind
     const first = await applyPack(t.database, packOf(base(), version('1.0.0')), { actorId: null });
     if (!first.ok || first.result.status !== 'applied') throw new Error(JSON.stringify(first));
     let model = (await loadCurrentModel(t.database.db)).model;
-    const ctx: RecordContext = { db: t.database.db, actorId };
+    const ctx: RecordContext = { db: t.database.db, actorId, access: SYSTEM_ACCESS };
     const team = must(await createRecord(ctx, entityOf(model, 'team'), { name: 'Core' }));
     const tasks = [
       { title: 'a', team_id: idOf(team), hours: '1.5', done: false },

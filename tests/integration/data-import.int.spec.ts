@@ -1,4 +1,5 @@
 /** Import and export of records on both backends: the engine behind `peyvand data` and the import page. */
+import { loadAccess } from '../../src/lib/server/auth/access-store.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { sql } from 'kysely';
@@ -233,7 +234,7 @@ describe.each(BACKENDS)('data import on %s', (kind) => {
   it('checks the permission of the importing user (a pending password change may do nothing)', async () => {
     const made = await createUser(env.t.database.db, { email: `locked-${kind}@x.ir`, name: 'Locked', password: 'a-long-password-1', isAdmin: false, mustChangePassword: true });
     if (!made.ok) throw new Error(made.error.message);
-    const result = await importData(env, 'Full name,E-mail\nA,a@x.ir\n', { columns: { 'Full name': 'full_name', 'E-mail': 'email' } }, { actor: { kind: 'user', user: made.user } });
+    const result = await importData(env, 'Full name,E-mail\nA,a@x.ir\n', { columns: { 'Full name': 'full_name', 'E-mail': 'email' } }, { actor: { kind: 'user', user: made.user, access: await loadAccess(env.t.database.db, env.model, made.user) } });
     expect(result).toMatchObject({ status: 'refused', message: expect.stringContaining('record.create on contact') });
     expect(await count(env, 'contact')).toBe(0);
   });

@@ -152,17 +152,17 @@ describe.each(BACKENDS)('import and export pages on %s', (kind) => {
   });
 
   it('exports the list with its filter as CSV (labels in the user’s language) and XLSX; refuses a bad filter', async () => {
-    const csv = await exportRequest({ runtime, user, locale: 'fa' }, 'contact', new URL('http://localhost/e/contact/export?format=csv&ff=stage&fo=eq&fv=customer'));
+    const csv = await exportRequest({ runtime, user, access: await runtime.accessOf(user), locale: 'fa' }, 'contact', new URL('http://localhost/e/contact/export?format=csv&ff=stage&fo=eq&fv=customer'));
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="contact-\d{4}-\d{2}-\d{2}\.csv"$/);
     expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(await csv.arrayBuffer())).toBe('\uFEFFنام کامل,ایمیل,Stage,Birthday\r\nسارا,sara@x.ir,customer,1990-08-21\r\n');
-    const xlsx = await exportRequest({ runtime, user, locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export?format=xlsx&sort=email:desc'));
+    const xlsx = await exportRequest({ runtime, user, access: await runtime.accessOf(user), locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export?format=xlsx&sort=email:desc'));
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load((await xlsx.arrayBuffer()) as ArrayBuffer);
     const values = workbook.worksheets[0]?.getSheetValues().slice(1).map((r) => (Array.isArray(r) ? r.slice(1, 3) : []));
     expect(values).toEqual([['Full name', 'Email'], ['سارا', 'sara@x.ir'], ['Maryam', 'maryam@x.ir']]);
-    const bad = await thrown(exportRequest({ runtime, user, locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export?format=csv&ff=birthday&fo=eq&fv=not-a-date')));
+    const bad = await thrown(exportRequest({ runtime, user, access: await runtime.accessOf(user), locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export?format=csv&ff=birthday&fo=eq&fv=not-a-date')));
     expect(isHttpError(bad) && bad.status).toBe(400);
-    const anonymous = await thrown(exportRequest({ runtime, user: null, locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export')));
+    const anonymous = await thrown(exportRequest({ runtime, user: null, access: null, locale: 'en' }, 'contact', new URL('http://localhost/e/contact/export')));
     expect(isHttpError(anonymous) && anonymous.status).toBe(401);
   });
 });

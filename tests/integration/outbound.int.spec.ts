@@ -3,6 +3,7 @@
  * server standing in for a webhook receiver and an SMS provider. The HTTP policy allows exactly the
  * test server's address and port.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,7 @@ const VIEW = {
 function context(services: ActionServices, stepId = 'step-1'): PerformContext {
   return {
     model: {} as Model,
+    access: SYSTEM_ACCESS,
     workflow: { name: 'welcome' } as WorkflowModel,
     entity: null,
     runId: 'run-1',

@@ -5,6 +5,7 @@
  * dependencies and platform versions are named; a downgrade needs confirmation; a failure midway
  * leaves nothing behind, installed_packs included.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -218,7 +219,7 @@ describe.each(BACKENDS)('pack installs and upgrades on %s', (kind) => {
     const v11 = files('1.1.0', { entities: [company({ website: { type: 'string' } }), contact()] });
     await install(v11);
     const model = (await loadCurrentModel(t.database.db)).model;
-    for (const name of ['A', 'B']) await createRecord({ db: t.database.db, actorId: null }, findEntity(model, 'company')!, { name, website: `https://${name}.example` });
+    for (const name of ['A', 'B']) await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, findEntity(model, 'company')!, { name, website: `https://${name}.example` });
 
     const plan = await install(V1, { dryRun: true });
     expect(plan).toMatchObject({ status: 'planned', change: 'downgrade', refusals: ['downgrade', 'destructive'] });

@@ -1,4 +1,5 @@
 /** Text sorts the way Persian and Arabic readers expect (Unicode collation), not by code point. */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { entity, modelOf } from '../support/packs.ts';
@@ -24,7 +25,7 @@ describe.each(BACKENDS)('sorting Persian text on %s', (kind) => {
     expect((await applyModel(t.database, { model, source: 'test', actorId: null })).status).toBe('applied');
     const person = model.entities[0];
     if (!person) throw new Error('no entity');
-    const ctx = { db: t.database.db, actorId: null };
+    const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
     must(await bulkCreate(ctx, person, [...PERSIAN_ORDER].reverse().map((name) => ({ name }))));
     const all = must(await listRecords(ctx, person, { sort: [{ field: 'name', direction: 'asc' }] }));
     expect(all.items.map((r) => r.name)).toEqual(PERSIAN_ORDER);

@@ -2,6 +2,7 @@
  * Property test: random valid entity schemas apply; random valid records read back equal;
  * random invalid records are refused with an issue on the field that is wrong.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -85,7 +86,7 @@ describe.each(BACKENDS)('random schemas and records on %s', (backend) => {
           expect(applied.status).toBe('applied');
           const e = model.entities.find((x) => x.name === name);
           if (!e) throw new Error('no entity');
-          const ctx = { db: t.database.db, actorId: null };
+          const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
 
           for (const values of records) {
             const input = Object.fromEntries(fields.map((f, i) => [f.name, values[i] ?? null]).filter(([, v]) => v !== null));

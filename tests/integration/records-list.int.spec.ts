@@ -2,6 +2,7 @@
  * listRecords (list-query.ts) against both backends: every filter operator with exact result sets,
  * refusals, limits, sorting, keyset pagination and Persian/Arabic-aware search.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -80,7 +81,7 @@ describe.each(BACKENDS)('listing records on %s', (kind) => {
     contact = entityOf(model, 'contact');
     deal = entityOf(model, 'deal');
     item = entityOf(model, 'item');
-    ctx = { db: t.database.db, actorId: null };
+    ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
 
     const companyRows: [string, string | null, number | null, string | null][] = [
       ['Alpha', 'technology', 10, 'https://alpha.example'],

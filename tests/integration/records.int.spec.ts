@@ -2,6 +2,7 @@
  * The record write path (record-service.ts) against both backends, with the b2b-sales pack and a
  * small test pack whose relation restricts deletes.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -86,7 +87,7 @@ describe.each(BACKENDS)('records on %s', (kind) => {
     deal = entityOf(model, 'deal');
     org = entityOf(model, 'org');
     member = entityOf(model, 'member');
-    ctx = { db: t.database.db, actorId };
+    ctx = { db: t.database.db, actorId, access: SYSTEM_ACCESS };
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@
  * and the runs in PostgreSQL, and every run happens once when Redis is back. Also: a Redis that may
  * evict keys is refused at start. Each test starts its own redis-server on a free loopback port.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,19 +76,19 @@ describe.skipIf(!BACKENDS.includes('postgres'))('Redis outage', () => {
     const { queue, cleanup } = testQueue('bullmq', url);
     const started = await startTestJobs(runtime, 'bullmq', { queue });
     try {
-      const first = must(await createRecord({ db: runtime.database.db, actorId: null }, deal, { title: 'before the outage' }));
-      await waitFor(async () => must(await getRecord({ db: runtime.database.db, actorId: null }, deal, first.id)).note === 'done', 'the first run');
+      const first = must(await createRecord({ db: runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, deal, { title: 'before the outage' }));
+      await waitFor(async () => must(await getRecord({ db: runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, deal, first.id)).note === 'done', 'the first run');
 
       await stopRedis(redis);
       const ids: string[] = [];
-      for (let i = 0; i < 20; i++) ids.push(String(must(await createRecord({ db: runtime.database.db, actorId: null }, deal, { title: `during ${i}` })).id));
+      for (let i = 0; i < 20; i++) ids.push(String(must(await createRecord({ db: runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, deal, { title: `during ${i}` })).id));
       // The events became runs in PostgreSQL; none could be queued, none ran.
       await waitFor(async () => {
         const rows = await runtime.database.db.selectFrom('peyvand.workflow_runs').select('status').where('record_id', 'in', ids).execute();
         return rows.length === ids.length;
       }, 'runs for the writes made during the outage');
       await new Promise((resolve) => setTimeout(resolve, 700));
-      for (const id of ids) expect(must(await getRecord({ db: runtime.database.db, actorId: null }, deal, id)).note).toBeNull();
+      for (const id of ids) expect(must(await getRecord({ db: runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, deal, id)).note).toBeNull();
 
       redises.push(await startRedis(port));
       await waitFor(
@@ -98,7 +99,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('Redis outage', () => {
         'every run to finish after Redis is back',
         30_000,
       );
-      for (const id of ids) expect(must(await getRecord({ db: runtime.database.db, actorId: null }, deal, id)).note).toBe('done');
+      for (const id of ids) expect(must(await getRecord({ db: runtime.database.db, actorId: null, access: SYSTEM_ACCESS }, deal, id)).note).toBe('done');
     } finally {
       await started.stop();
       await cleanup();

@@ -1,4 +1,5 @@
 /** Migration plans applied to real databases: data kept, refusals, atomicity, live model swaps. */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { mkdtemp, mkdir, writeFile, cp, rm } from 'node:fs/promises';
@@ -85,7 +86,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('a declared field rename and an entity rename keep every value', async () => {
     const v1 = await apply(t, [company({ city: { type: 'string' } })]);
-    const acme = await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'company'), { name: 'Acme', city: 'Tehran' });
+    const acme = await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(v1.model, 'company'), { name: 'Acme', city: 'Tehran' });
     expect(acme.ok).toBe(true);
     const renamed = [entity('organisation', { name: { type: 'string' }, town: { type: 'string', 'x-renamed-from': ['city'] } }, { required: ['name'], 'x-renamed-from': ['company'] })];
     const v2 = await apply(t, renamed);
@@ -93,7 +94,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
     expect(v2.result.outcomes.map((o) => o.step.kind)).toEqual(expect.arrayContaining(['entity.rename', 'field.rename']));
     expect(v2.result.outcomes.some((o) => o.step.kind === 'field.drop' || o.step.kind === 'entity.drop')).toBe(false);
     const id = acme.ok ? String(acme.value.id) : '';
-    const read = await getRecord({ db: t.database.db, actorId: null }, entityOf(v2.model, 'organisation'), id);
+    const read = await getRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(v2.model, 'organisation'), id);
     expect(read.ok && read.value.town).toBe('Tehran');
     expect(read.ok && read.value.name).toBe('Acme');
     expect(await tableExists(t, 'data', 'company')).toBe(false);
@@ -101,7 +102,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('a field added later keeps existing records, and a nullable add leaves them empty', async () => {
     const v1 = await apply(t, [company()]);
-    const ctx = { db: t.database.db, actorId: null };
+    const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
     for (const name of ['A', 'B', 'C']) await createRecord(ctx, entityOf(v1.model, 'company'), { name });
     const v2 = await apply(t, [company({ founded: { type: 'string', format: 'date' }, tier: { type: 'string', enum: ['gold', 'silver'], default: 'silver' } }, { required: ['name', 'tier'] })]);
     expect(v2.result.status).toBe('applied');
@@ -115,7 +116,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('a required field without a default on a table with records is impossible, and nothing changes', async () => {
     const v1 = await apply(t, [company()]);
-    await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'company'), { name: 'A' });
+    await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(v1.model, 'company'), { name: 'A' });
     const v2 = await apply(t, [company({ vat: { type: 'string' } }, { required: ['name', 'vat'] })], { allowDestructive: true });
     expect(v2.result.status).toBe('refused');
     const outcome = v2.result.outcomes.find((o) => o.step.kind === 'field.add');
@@ -126,7 +127,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('a lossy retype is refused without --allow-destructive, shows the affected rows, and converts with it', async () => {
     const v1 = await apply(t, [company({ size: { type: 'string' } })]);
-    const ctx = { db: t.database.db, actorId: null };
+    const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
     const e1 = entityOf(v1.model, 'company');
     await createRecord(ctx, e1, { name: 'A', size: ' 42 ' });
     await createRecord(ctx, e1, { name: 'B', size: 'about fifty' });
@@ -146,7 +147,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('text → date clears values that are no calendar date (2024-02-30) instead of failing', async () => {
     const v1 = await apply(t, [company({ since: { type: 'string' } })]);
-    const ctx = { db: t.database.db, actorId: null };
+    const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
     for (const since of ['2024-02-29', '2024-02-30', 'soon']) await createRecord(ctx, entityOf(v1.model, 'company'), { name: since, since });
     const next = [company({ since: { type: 'string', format: 'date' } })];
     const refused = await apply(t, next);
@@ -164,12 +165,12 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
   it('an entity with an auto-number can be dropped and created again; numbering restarts', async () => {
     const invoice = (extra: Record<string, unknown> = {}) => entity('invoice', { title: { type: 'string' }, number: { type: 'string', 'x-type': 'auto_number', 'x-format': 'INV-{0000}' }, ...extra });
     const v1 = await apply(t, [company(), invoice()]);
-    const first = await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'invoice'), { title: 'a' });
+    const first = await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(v1.model, 'invoice'), { title: 'a' });
     expect(first.ok && first.value.number).toBe('INV-0001');
     expect((await apply(t, [company()], { allowDestructive: true })).result.status).toBe('applied');
     const again = await apply(t, [company(), invoice()]);
     expect(again.result.status).toBe('applied');
-    const second = await createRecord({ db: t.database.db, actorId: null }, entityOf(again.model, 'invoice'), { title: 'b' });
+    const second = await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(again.model, 'invoice'), { title: 'b' });
     expect(second.ok && second.value.number).toBe('INV-0001');
   });
 
@@ -177,7 +178,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
     await apply(t, [company({ flag: { type: 'boolean' } })]);
     const empty = await apply(t, [company({ flag: { type: 'array', items: { type: 'string' } } })], { allowDestructive: true });
     expect(empty.result.status).toBe('applied');
-    const created = await createRecord({ db: t.database.db, actorId: null }, entityOf(empty.model, 'company'), { name: 'A', flag: ['x', 'y'] });
+    const created = await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(empty.model, 'company'), { name: 'A', flag: ['x', 'y'] });
     expect(created.ok && created.value.flag).toEqual(['x', 'y']);
     const filled = await apply(t, [company({ flag: { type: 'boolean' } })], { allowDestructive: true });
     expect(filled.result.status).toBe('refused');
@@ -186,7 +187,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
 
   it('dropping a field needs confirmation and archives its values first', async () => {
     const v1 = await apply(t, [company({ secret: { type: 'string' } })]);
-    await createRecord({ db: t.database.db, actorId: null }, entityOf(v1.model, 'company'), { name: 'A', secret: 'kept in archive' });
+    await createRecord({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, entityOf(v1.model, 'company'), { name: 'A', secret: 'kept in archive' });
     const refused = await apply(t, [company()]);
     expect(refused.result.status).toBe('refused');
     expect(await columns(t, 'company')).toContain('secret');
@@ -252,7 +253,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
       await cp('packs/b2b-sales', dir, { recursive: true });
       expect((await applyPackFolder(t.database, dir, { actorId: null })).ok).toBe(true);
       const model = (await loadCurrentModel(t.database.db)).model;
-      const ctx = { db: t.database.db, actorId: null };
+      const ctx = { db: t.database.db, actorId: null, access: SYSTEM_ACCESS };
       const co = await createRecord(ctx, entityOf(model, 'company'), { name: 'Kavir' });
       const contact = await createRecord(ctx, entityOf(model, 'contact'), { full_name: 'Sara', email: 'sara@example.com', job_title: 'CTO', company_id: co.ok ? co.value.id : null });
       expect(contact.ok).toBe(true);

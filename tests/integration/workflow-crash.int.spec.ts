@@ -5,6 +5,7 @@
  * the send but before it is recorded is repeated at most once, carrying the same Message-ID /
  * Idempotency-Key so the receiver can drop it.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -168,7 +169,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('workflow runs survive a killed 
 
   it.each(cases)('killed at $point of $step: internal effects once, sends $emails email(s) and $hooks webhook call(s) with one key', async ({ point, step, emails, hooks: hookCount, kills = 1 }) => {
     const title = `crash ${point} ${step}`;
-    const created = must(await createRecord({ db: database.db, actorId: null }, deal, { title }));
+    const created = must(await createRecord({ db: database.db, actorId: null, access: SYSTEM_ACCESS }, deal, { title }));
     const id = String(created.id);
 
     for (let i = 0; i < kills; i++) {
@@ -186,7 +187,7 @@ describe.skipIf(!BACKENDS.includes('postgres'))('workflow runs survive a killed 
     await healthy.exited;
 
     // Internal effects: exactly once.
-    expect(must(await getRecord({ db: database.db, actorId: null }, deal, id)).note).toBe('+');
+    expect(must(await getRecord({ db: database.db, actorId: null, access: SYSTEM_ACCESS }, deal, id)).note).toBe('+');
     const tasks = await sql<{ n: string }>`select count(*) as n from peyvand.tasks where record_id = ${id}`.execute(database.db);
     expect(Number(tasks.rows[0]?.n)).toBe(1);
     // External effects: once, or twice with the same key.

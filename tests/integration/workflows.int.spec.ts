@@ -3,6 +3,7 @@
  * embedded mode (PGlite, in-process queue) and the scale-out mode (PostgreSQL, BullMQ on Redis).
  * Every trigger kind and every action runs at least once here.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
@@ -179,7 +180,7 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
     await new Promise<void>((resolve) => server?.close(() => resolve()));
   });
 
-  const ctx = () => ({ db: runtime.database.db, actorId: admin.id });
+  const ctx = () => ({ db: runtime.database.db, actorId: admin.id, access: SYSTEM_ACCESS });
   /** A new deal, after its routing workflow gave it an owner (which bumps its version). */
   const newDeal = async (values: Record<string, unknown>) => {
     const created = must(await createRecord(ctx(), deal, values));
@@ -325,7 +326,7 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
 
   it('runs a manual workflow with a wait, resuming at the next step', async () => {
     const person = must(await createRecord(ctx(), contact, { full_name: 'Sara' }));
-    const started = await startManualRun(runtime.database.db, runtime.current().model, { workflow: 'call_back', recordId: String(person.id), user: admin });
+    const started = await startManualRun(runtime.database.db, runtime.current().model, { workflow: 'call_back', recordId: String(person.id), user: admin, access: SYSTEM_ACCESS });
     if (!started.ok) throw new Error(started.message);
     runtime.wakeJobs();
     const waiting = await waitFor(async () => {
@@ -349,7 +350,7 @@ describe.each(MODES)('workflows on $db with the $queue queue', ({ db, queue }) =
     if (!base) throw new Error('no call_back');
     const person = must(await createRecord(ctx(), contact, { full_name: 'Edited Meanwhile' }));
     const waitingRun = async () => {
-      const started = await startManualRun(runtime.database.db, model(), { workflow: 'call_back', recordId: String(person.id), user: admin });
+      const started = await startManualRun(runtime.database.db, model(), { workflow: 'call_back', recordId: String(person.id), user: admin, access: SYSTEM_ACCESS });
       if (!started.ok) throw new Error(started.message);
       runtime.wakeJobs();
       await waitFor(async () => {

@@ -3,6 +3,7 @@
  * character after leading spaces is `= + - @`, a tab or a carriage return is neutralised — values,
  * related records' titles and labels alike — and an XLSX file never holds a formula.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
@@ -59,9 +60,9 @@ describe.each(BACKENDS)('export is safe to open on %s', (kind) => {
     model = (await loadCurrentModel(t.database.db)).model;
     note = model.entities.find((e) => e.name === 'note') as EntityModel;
     const target = model.entities.find((e) => e.name === 'target') as EntityModel;
-    const made = await bulkCreate({ db: t.database.db, actorId: null }, target, [{ name: '=cmd|" /C calc"!A0' }]);
+    const made = await bulkCreate({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, target, [{ name: '=cmd|" /C calc"!A0' }]);
     if (!made.ok) throw new Error(made.error.message);
-    const notes = await bulkCreate({ db: t.database.db, actorId: null }, note, [...PAYLOADS.map((text, i) => ({ text, count: i })), { text: 'plain', count: -12, target_id: made.value.ids[0] }]);
+    const notes = await bulkCreate({ db: t.database.db, actorId: null, access: SYSTEM_ACCESS }, note, [...PAYLOADS.map((text, i) => ({ text, count: i })), { text: 'plain', count: -12, target_id: made.value.ids[0] }]);
     if (!notes.ok) throw new Error(notes.error.message);
   });
   afterAll(() => t.drop());
@@ -119,7 +120,7 @@ describe.each(BACKENDS)('export is safe to open on %s', (kind) => {
       db: t.database.db,
       model,
       entity: note,
-      actor: { kind: 'user', user: { id: '00000000-0000-4000-8000-000000000001', email: 'x@x.ir', name: 'X', isAdmin: false, mustChangePassword: true } },
+      actor: { kind: 'user', user: { id: '00000000-0000-4000-8000-000000000001', email: 'x@x.ir', name: 'X', isAdmin: false, mustChangePassword: true }, access: SYSTEM_ACCESS },
       format: 'csv',
       out,
     });

@@ -3,6 +3,7 @@
  * stored verbatim and compared as parameters, names never become SQL, oversized and deeply nested
  * input is refused with a clear error, and nothing is changed by a refused request.
  */
+import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { fileURLToPath } from 'node:url';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
@@ -88,7 +89,7 @@ describe.each(BACKENDS)('hostile input on %s', (kind) => {
     if (!created.ok) throw new Error(created.error.message);
     user = created.user;
     token = (await createToken(runtime.database.db, { userId: user.id, name: 'tests', kind: 'api' })).token;
-    ctx = { db: runtime.database.db, actorId: user.id };
+    ctx = { db: runtime.database.db, actorId: user.id, access: SYSTEM_ACCESS };
 
     server = await startApiServer(runtime);
     base = server.base;

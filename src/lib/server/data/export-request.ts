@@ -2,8 +2,9 @@
  * GET /e/<entity>/export?format=csv|xlsx&<the list's own query>: the list as the user sees it
  * (filters, sort, search), every record of it, streamed. Headers are the field labels in the
  * user's language; related records appear by their titles; cells are neutralised against formula
- * injection. The same read check as the list (`record.read`).
+ * injection. The export right of the role (`record.export`), then the same record and field checks as the list.
  */
+import type { Access } from '../../access/access.ts';
 import { PassThrough, Readable } from 'node:stream';
 import { error } from '@sveltejs/kit';
 import type { AuthUser } from '../auth/permissions.ts';
@@ -17,9 +18,10 @@ const TYPES: Record<ExportFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-export async function exportRequest(ctx: { readonly runtime: Runtime; readonly user: AuthUser | null; readonly locale: string }, entityName: string, url: URL): Promise<Response> {
+export async function exportRequest(ctx: { readonly runtime: Runtime; readonly user: AuthUser | null; readonly access: Access | null; readonly locale: string }, entityName: string, url: URL): Promise<Response> {
   const user = ctx.user;
-  if (!user) error(401, 'sign in');
+  const access = ctx.access;
+  if (!user || !access) error(401, 'sign in');
   const { model } = ctx.runtime.current();
   const entity = entityFromUrl(model, entityName);
   const format: ExportFormat = url.searchParams.get('format') === 'xlsx' ? 'xlsx' : 'csv';
@@ -30,7 +32,7 @@ export async function exportRequest(ctx: { readonly runtime: Runtime; readonly u
     db: ctx.runtime.database.db,
     model,
     entity,
-    actor: { kind: 'user', user },
+    actor: { kind: 'user', user, access },
     format,
     out,
     headers: 'labels',

@@ -21,6 +21,8 @@ import { listRecords, type RecordOutput } from '../records/record-service.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
 import { fieldColumns } from '../schema/plan.ts';
 import type { ImportActor } from './import-service.ts';
+import { SYSTEM_ACCESS, type Access } from '../../access/access.ts';
+import { recordScope, visibleEntity } from '../records/record-access.ts';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export type HeaderStyle = 'names' | 'labels';
@@ -57,18 +59,24 @@ export function exportHeaders(fields: readonly FieldModel[], style: HeaderStyle,
   return texts.map((t, i) => (texts.indexOf(t) !== texts.lastIndexOf(t) ? `${t} (${fields[i]?.name ?? ''})` : t));
 }
 
-/** Titles of related records, a query per relation field and page, cached across pages. */
+/**
+ * Titles of related records, a query per relation field and page, cached across pages — only of
+ * records the exporter may read, and only when they may see the title field (else the id stays).
+ */
 class TitleLookup {
   readonly #cache = new Map<string, Map<string, string>>();
   readonly #db: Kysely<SystemTables>;
   readonly #model: Model;
-  constructor(db: Kysely<SystemTables>, model: Model) {
+  readonly #access: Access;
+  constructor(db: Kysely<SystemTables>, model: Model, access: Access) {
     this.#db = db;
     this.#model = model;
+    this.#access = access;
   }
 
   async load(field: FieldModel, records: readonly RecordOutput[]): Promise<Map<string, string>> {
-    const target = this.#model.entities.find((e) => e.name === field.relation?.entity);
+    const found = this.#model.entities.find((e) => e.name === field.relation?.entity);
+    const target = found ? visibleEntity(this.#access, found) : undefined;
     let cache = this.#cache.get(field.name);
     if (!cache || cache.size > 100_000) {
       cache = new Map();
@@ -79,7 +87,8 @@ class TitleLookup {
     const wanted = [...new Set(records.map((r) => r[field.name]).filter((v): v is string => typeof v === 'string' && !cache.has(v)))];
     if (wanted.length === 0) return cache;
     const column = sql.id(fieldColumns(titleField)[0]?.name ?? titleField.name);
-    const rows = await sql<Record<string, unknown>>`select id::text as id, ${column} as title from ${sql.id(DATA_SCHEMA, target.name)} where id = any(${sql.val(wanted)}::uuid[])`.execute(this.#db);
+    const scope = recordScope(this.#access, target, 'read');
+    const rows = await sql<Record<string, unknown>>`select id::text as id, ${column} as title from ${sql.id(DATA_SCHEMA, target.name)} where id = any(${sql.val(wanted)}::uuid[])${scope ? sql` and ${scope}` : sql``}`.execute(this.#db);
     for (const row of rows.rows) cache.set(String(row.id), row.title === null || row.title === undefined ? String(row.id) : String(row.title));
     return cache;
   }
@@ -92,12 +101,15 @@ async function write(out: Writable, chunk: string | Buffer): Promise<void> {
 export async function exportRecords(input: ExportInput): Promise<ExportResult> {
   const { entity, actor, model } = input;
   if (actor.kind === 'user') {
-    const decision = can(actor.user, { action: 'record.read', entity: entity.name });
+    const decision = can(actor.user, { action: 'record.export', entity: entity.name }, actor.access);
     if (!decision.allowed) return { ok: false, code: 'forbidden', message: decision.message };
   }
+  const access = actor.kind === 'user' ? actor.access : SYSTEM_ACCESS;
+  // Only the fields the exporter may see exist for this export.
+  const shown = visibleEntity(access, entity);
   const fields: FieldModel[] = [];
-  for (const name of input.fields ?? entity.fields.map((f) => f.name)) {
-    const field = entity.fields.find((f) => f.name === name);
+  for (const name of input.fields ?? shown.fields.map((f) => f.name)) {
+    const field = shown.fields.find((f) => f.name === name);
     if (!field) return { ok: false, code: 'invalid', message: `"${name}" is not a field of ${entity.name}` };
     fields.push(field);
   }
@@ -107,10 +119,10 @@ export async function exportRecords(input: ExportInput): Promise<ExportResult> {
   const titled = new Set(
     input.relations === 'ids'
       ? []
-      : fields.filter((f) => f.relation && (actor.kind === 'system' || can(actor.user, { action: 'record.read', entity: f.relation.entity }).allowed)).map((f) => f.name),
+      : fields.filter((f) => f.relation && (actor.kind === 'system' || can(actor.user, { action: 'record.read', entity: f.relation.entity }, actor.access).allowed)).map((f) => f.name),
   );
-  const titles = new TitleLookup(input.db, model);
-  const ctx = { db: input.db, actorId: actor.kind === 'user' ? actor.user.id : actor.actorId };
+  const titles = new TitleLookup(input.db, model, access);
+  const ctx = { db: input.db, actorId: actor.kind === 'user' ? actor.user.id : actor.actorId, access };
   const list = input.list ?? {};
 
   // A first page before anything is written: a filter the list refuses is an error, not an empty file.

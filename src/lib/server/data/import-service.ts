@@ -19,6 +19,8 @@ import { checkHeaders, resolveColumns, unmappedHeaders, type ImportMappingModel,
 import { compileRowParser, type ImportIssue, type RelationRef } from '../../data/row-parser.ts';
 import type { SystemTables } from '../db/system-tables.ts';
 import { can, type AuthUser } from '../auth/permissions.ts';
+import { SYSTEM_ACCESS, type Access } from '../../access/access.ts';
+import { recordScope } from '../records/record-access.ts';
 import { bulkCreate, rowToRecord, updateRecord, WRITE_LIMITS, type RecordContext, type RecordOutput } from '../records/record-service.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
 import { fieldColumns } from '../schema/plan.ts';
@@ -27,7 +29,7 @@ import { savepoint } from './savepoint.ts';
 import { SourceError, type SourceRow, type TabularSource } from './tabular-source.ts';
 
 /** Who imports: a signed-in user (permissions apply), or the operator at the command line. */
-export type ImportActor = { readonly kind: 'user'; readonly user: AuthUser } | { readonly kind: 'system'; readonly actorId: string | null };
+export type ImportActor = { readonly kind: 'user'; readonly user: AuthUser; readonly access: Access } | { readonly kind: 'system'; readonly actorId: string | null };
 
 export interface ImportCounts {
   readonly rows: number;
@@ -137,11 +139,11 @@ function sqlTypeOf(field: FieldModel): string {
 
 export function denial(actor: ImportActor, entity: EntityModel, mapping: ImportMappingModel): string | null {
   if (actor.kind === 'system') return null;
-  const wanted: { action: 'record.create' | 'record.update'; entity: string }[] = [{ action: 'record.create', entity: entity.name }];
+  const wanted: { action: 'record.import' | 'record.create' | 'record.update'; entity: string }[] = [{ action: 'record.import', entity: entity.name }];
   if (mapping.dedupeOn.length > 0 && mapping.onDuplicate !== 'skip') wanted.push({ action: 'record.update', entity: entity.name });
   for (const key of mapping.relations.values()) if (key.create) wanted.push({ action: 'record.create', entity: key.target });
   for (const permission of wanted) {
-    const decision = can(actor.user, permission);
+    const decision = can(actor.user, permission, actor.access);
     if (!decision.allowed) return `${decision.message} (${permission.action} on ${permission.entity})`;
   }
   return null;
@@ -304,14 +306,17 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
         found.set(key, byId);
       }
     };
+    // Only records the importer may read count as duplicates: the others stay out of reach.
+    const scope = recordScope(ctx.access, entity as EntityModel, 'read');
+    const inScope = scope ? sql` and ${scope}` : sql``;
     const keyed = round.filter((c) => dedupeKey(c) !== null);
     if (keyed.length > 0) {
       // Exact values first: the index on the field (a unique field has one) finds them.
       const arrays = dedupeFields.map((f) => sql`${sql.val(keyed.map((c) => columnParam(f, valueOf(c, f))))}::${sql.raw(sqlTypeOf(f))}[]`);
       const exact =
         dedupeFields.length === 1
-          ? sql<Record<string, unknown>>`select * from ${table} where ${columns[0]} = any(${arrays[0]})`
-          : sql<Record<string, unknown>>`select t.* from ${table} t where (${sql.join(columns.map((c) => sql`t.${c}`))}) in (select * from unnest(${sql.join(arrays)}))`;
+          ? sql<Record<string, unknown>>`select * from ${table} where ${columns[0]} = any(${arrays[0]})${inScope}`
+          : sql<Record<string, unknown>>`select t.* from ${table} t where (${sql.join(columns.map((c) => sql`t.${c}`))}) in (select * from unnest(${sql.join(arrays)}))${inScope}`;
       take((await exact.execute(ctx.db)).rows);
     }
     const misses = keyed.filter((c) => !found.has(dedupeKey(c) ?? ''));
@@ -321,7 +326,7 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
       );
       const names = dedupeFields.map((_, i) => sql.id(`k${i}`));
       const conditions = dedupeFields.map((_, i) => (foldable[i] ? sql`peyvand.search_text(t.${columns[i]}::text) = peyvand.search_text(k.${names[i]})` : sql`t.${columns[i]} = k.${names[i]}`));
-      const folded = sql<Record<string, unknown>>`select distinct t.* from ${table} t join unnest(${sql.join(arrays)}) as k(${sql.join(names)}) on ${sql.join(conditions, sql` and `)}`;
+      const folded = sql<Record<string, unknown>>`select distinct t.* from ${table} t join unnest(${sql.join(arrays)}) as k(${sql.join(names)}) on ${sql.join(conditions, sql` and `)}${inScope}`;
       take((await folded.execute(ctx.db)).rows);
     }
     return new Map([...found].map(([key, byId]) => [key, [...byId.values()]]));
@@ -459,7 +464,7 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
   }
 
   const run = async (trx: Kysely<SystemTables>): Promise<void> => {
-    const ctx: RecordContext = { db: trx, actorId, ...(input.now ? { now: input.now } : {}) };
+    const ctx: RecordContext = { db: trx, actorId, access: input.actor.kind === 'user' ? input.actor.access : SYSTEM_ACCESS, ...(input.now ? { now: input.now } : {}) };
     if (foldable.some(Boolean)) {
       const size = await sql<{ n: string | number }>`select count(*) as n from (select 1 from ${sql.id(DATA_SCHEMA, entity.name)} limit ${FOLDED_MATCH_LIMIT + 1}) x`.execute(trx);
       foldInTable = Number(size.rows[0]?.n ?? 0) <= FOLDED_MATCH_LIMIT;

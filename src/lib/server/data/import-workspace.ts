@@ -189,7 +189,7 @@ class ImportWorkspace {
         model,
         source: opened.source,
         mapping: checked.mapping,
-        actor: { kind: 'user', user: input.user },
+        actor: { kind: 'user', user: input.user, access: await input.runtime.accessOf(input.user) },
         dryRun: input.kind === 'check',
         onProgress: (p) => (job.progress = p),
         onIssue: (issue) => out.write(errorReportLine(issue)),

@@ -11,6 +11,7 @@ import type { EntityModel, FieldModel, JsonValue, Model } from '../../model/type
 import type { RelationRef } from '../../data/row-parser.ts';
 import { normaliseSearchText } from '../../locale/search-text.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
+import { recordScope } from '../records/record-access.ts';
 import { fieldColumns } from '../schema/plan.ts';
 import { bulkCreate, type RecordContext } from '../records/record-service.ts';
 import { savepoint } from './savepoint.ts';
@@ -78,21 +79,24 @@ export class RelationResolver {
     const wanted = [...new Set(refs.map((r) => r.id ?? r.text))].filter((t) => !cache.has(t));
     if (wanted.length === 0) return;
     const table = sql.id(DATA_SCHEMA, target.name);
+    // Only records the importer may read can be linked to (or learnt about).
+    const scope = recordScope(ctx.access, target, 'read');
+    const inScope = scope ? sql` and ${scope}` : sql``;
     if (on === null) {
-      const found = await sql<{ id: string }>`select id::text as id from ${table} where id = any(${sql.val(wanted)}::uuid[])`.execute(ctx.db);
+      const found = await sql<{ id: string }>`select id::text as id from ${table} where id = any(${sql.val(wanted)}::uuid[])${inScope}`.execute(ctx.db);
       const ids = new Set(found.rows.map((r) => r.id));
       for (const id of wanted) cache.set(id, ids.has(id) ? [id] : []);
       return;
     }
     const column = sql.id(fieldColumns(on)[0]?.name ?? on.name);
-    const exact = await sql<{ id: string; k: string }>`select id::text as id, ${column}::text as k from ${table} where ${column}::text = any(${sql.val(wanted)}::text[])`.execute(ctx.db);
+    const exact = await sql<{ id: string; k: string }>`select id::text as id, ${column}::text as k from ${table} where ${column}::text = any(${sql.val(wanted)}::text[])${inScope}`.execute(ctx.db);
     const byText = new Map<string, string[]>();
     for (const r of exact.rows) byText.set(r.k, [...(byText.get(r.k) ?? []), r.id]);
     const misses = wanted.filter((t) => !byText.has(t));
     if (misses.length > 0 && FIELD_TYPES[on.type].filterKind === 'text') {
       const folded = await sql<{ wanted: string; id: string }>`
         with w as (select x as wanted, peyvand.search_text(x) as f from unnest(${sql.val(misses)}::text[]) as x)
-        select w.wanted, t.id::text as id from w join ${table} t on peyvand.search_text(t.${column}::text) = w.f`.execute(ctx.db);
+        select w.wanted, t.id::text as id from w join ${table} t on peyvand.search_text(t.${column}::text) = w.f${inScope}`.execute(ctx.db);
       for (const r of folded.rows) byText.set(r.wanted, [...(byText.get(r.wanted) ?? []), r.id]);
     }
     for (const text of wanted) cache.set(text, byText.get(text) ?? []);

@@ -7,12 +7,15 @@
  * (committed) before the send and finished after it; a crash in between sends again, once, with
  * the same idempotency key for the receiver to drop.
  */
+import { SYSTEM_ACCESS, type Access } from '../../access/access.ts';
+import { visibleRecord } from '../records/record-access.ts';
+import { resolveIdentity, type WorkflowIdentity } from '../rules/workflow-identity.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { compileProgram, type Instruction } from '../../rules/program.ts';
 import { evaluateInRun, templateView, type RunInput } from '../../rules/scope.ts';
 import { renderTemplate } from '../../rules/template.ts';
 import type { WorkflowModel } from '../../rules/types.ts';
-import { findEntity, findWorkflow, type JsonObject, type Model } from '../../model/types.ts';
+import { findEntity, findWorkflow, type EntityModel, type JsonObject, type Model } from '../../model/types.ts';
 import type { SystemTables, WorkflowRunsTable } from '../db/system-tables.ts';
 import { getRecord } from '../records/record-service.ts';
 import type { ActionContext, ActionResult, ActionServices, ActionType } from '../rules/action-type.ts';
@@ -99,7 +102,7 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
   // A resumed run's steps see the record as it is now (a wait may have passed), when it still exists;
   // a fresh one has the record as the trigger's event carried it.
   if (entity && run.record_id && run.trigger !== 'record.deleted' && (run.resumed || !input.record)) {
-    const current = await getRecord({ db, actorId: null }, entity, run.record_id);
+    const current = await getRecord({ db, actorId: null, access: SYSTEM_ACCESS }, entity, run.record_id);
     if (current.ok) input = { ...input, record: current.value };
   }
   const program = programOf(workflow);
@@ -123,7 +126,13 @@ export async function executeRun(options: ExecutorOptions, runId: string): Promi
     const step = instruction.step;
     const type = actionType(step.type);
     const now = clock();
-    const ctx = actionContext({ model, workflow, entity, run, input, stepId: step.id, attempt: attempt + 1, services: options.services, now });
+    // The identity is checked again at every step: a grant withdrawn or a user disabled stops the run.
+    const identity = await resolveIdentity(db, model, workflow.name);
+    if (!identity.ok) {
+      await recordStep(db, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'error', input: null, output: null, error: identity.error, startedAt: now, finishedAt: now });
+      return finish(db, run.id, 'failed', `step ${step.id}: ${identity.error}`, clock());
+    }
+    const ctx = actionContext({ model, workflow, entity, run, input, identity: identity.value, stepId: step.id, attempt: attempt + 1, services: options.services, now });
     if (!type) {
       await recordStep(db, { run, stepId: step.id, action: step.type, attempt: attempt + 1, status: 'error', input: null, output: null, error: `there is no action "${step.type}"`, startedAt: now, finishedAt: now });
       return finish(db, run.id, 'failed', `step ${step.id}: there is no action "${step.type}"`, clock());
@@ -384,18 +393,31 @@ async function finish(db: Kysely<SystemTables>, runId: string, status: 'done' | 
     .execute();
 }
 
+/** The run's record (and its old values) without the fields the identity may not see. */
+function visibleInput(access: Access, entity: EntityModel, input: RunInput): RunInput {
+  if (access.isAdmin) return input;
+  return {
+    ...input,
+    record: input.record ? visibleRecord(access, entity, input.record) : null,
+    old: input.old ? visibleRecord(access, entity, input.old) : null,
+  };
+}
+
 export function actionContext(a: {
   model: Model;
   workflow: WorkflowModel;
   entity: ActionContext['entity'];
   run: Pick<RunRow, 'id' | 'record_id' | 'actor_id' | 'depth'>;
   input: RunInput;
+  identity: WorkflowIdentity;
   stepId: string;
   attempt: number;
   services: ActionServices;
   now: Date;
 }): ActionContext {
-  const view = templateView(a.workflow, a.input, a.now);
+  // Expressions and templates see only what the identity may read.
+  const input = a.entity ? visibleInput(a.identity.access, a.entity, a.input) : a.input;
+  const view = templateView(a.workflow, input, a.now);
   return {
     model: a.model,
     workflow: a.workflow,
@@ -405,11 +427,12 @@ export function actionContext(a: {
     idempotencyKey: `${a.run.id}:${a.stepId}`,
     attempt: a.attempt,
     recordId: a.run.record_id,
-    actorId: a.run.actor_id,
+    actorId: a.identity.userId ?? a.run.actor_id,
+    access: a.identity.access,
     depth: a.run.depth,
     services: a.services,
     now: a.now,
-    evaluate: (source) => evaluateInRun(a.model, a.workflow, a.input, source, a.now),
+    evaluate: (source) => evaluateInRun(a.model, a.workflow, input, source, a.now),
     render: (template, mode = 'text') => renderTemplate(template, view, mode),
   };
 }

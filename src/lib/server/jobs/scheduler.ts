@@ -6,6 +6,7 @@
  * - date triggers (`on: date`): N days before/after a date field, once or every year, from a local
  *   time of day in a fixed zone, the record's zone or its owner's.
  */
+import { SYSTEM_ACCESS } from '../../access/access.ts';
 import { CronExpressionParser } from 'cron-parser';
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
@@ -95,7 +96,7 @@ async function recordsFor(db: Kysely<SystemTables>, entity: EntityModel, trigger
   const out: RecordOutput[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listRecords({ db, actorId: null }, entity, { limit: 200, ...(trigger.filter ? { filter: trigger.filter as ListInput['filter'] } : {}), ...(cursor ? { cursor } : {}) });
+    const page = await listRecords({ db, actorId: null, access: SYSTEM_ACCESS }, entity, { limit: 200, ...(trigger.filter ? { filter: trigger.filter as ListInput['filter'] } : {}), ...(cursor ? { cursor } : {}) });
     if (!page.ok) return out;
     out.push(...page.value.items);
     cursor = page.value.nextCursor ?? undefined;

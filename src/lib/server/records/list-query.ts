@@ -102,9 +102,12 @@ function targets(entity: EntityModel): Map<string, Target> {
   return map;
 }
 
-function resolve(entity: EntityModel, name: unknown, path: string): Target {
+const NOTHING_HIDDEN: ReadonlySet<string> = new Set();
+
+/** `hidden`: fields the caller may not read — refused exactly like fields that do not exist. */
+function resolve(entity: EntityModel, name: unknown, path: string, hidden: ReadonlySet<string>): Target {
   if (typeof name !== 'string') throw new ListQueryError(path, 'a field name is required');
-  const target = Object.hasOwn(Object.fromEntries(targets(entity)), name) ? targets(entity).get(name) : undefined;
+  const target = Object.hasOwn(Object.fromEntries(targets(entity)), name) && !hidden.has(name) ? targets(entity).get(name) : undefined;
   if (!target) throw new ListQueryError(path, `"${name}" is not a field of ${entity.name}`);
   return target;
 }
@@ -123,7 +126,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
-export function compileFilter(entity: EntityModel, node: unknown): Expression<SqlBool> {
+export function compileFilter(entity: EntityModel, node: unknown, hidden: ReadonlySet<string> = NOTHING_HIDDEN): Expression<SqlBool> {
   let count = 0;
   const walk = (n: unknown, depth: number, path: string): Expression<SqlBool> => {
     if (++count > LIST_LIMITS.maxFilterNodes) throw new ListQueryError(path, `a filter may have at most ${LIST_LIMITS.maxFilterNodes} conditions`);
@@ -142,7 +145,7 @@ export function compileFilter(entity: EntityModel, node: unknown): Expression<Sq
     const extra = keys.find((k) => !allowed.has(k));
     if (extra !== undefined) throw new ListQueryError(`${path}/${extra}`, `unknown filter key "${extra}" (expected field, op and value, or and/or)`);
     const condition = n as { field?: unknown; op?: unknown; value?: unknown };
-    const target = resolve(entity, condition.field, `${path}/field`);
+    const target = resolve(entity, condition.field, `${path}/field`, hidden);
     const field = String(condition.field);
     if (typeof condition.op !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(condition.op)) {
       throw new ListQueryError(`${path}/op`, `unknown operator ${JSON.stringify(condition.op)}; operators are ${FILTER_OPERATORS.join(', ')}`);
@@ -219,12 +222,13 @@ export interface SortSpec {
 }
 
 /** Sort keys, always ending with the id (the keyset tie-breaker). */
-export function compileSort(entity: EntityModel, sort: ListInput['sort']): SortSpec[] {
-  const requested = sort && sort.length > 0 ? sort : entity.defaultSort.length > 0 ? entity.defaultSort : [{ field: 'id', direction: 'desc' as const }];
+export function compileSort(entity: EntityModel, sort: ListInput['sort'], hidden: ReadonlySet<string> = NOTHING_HIDDEN): SortSpec[] {
+  const visibleDefault = entity.defaultSort.filter((s) => !hidden.has(s.field));
+  const requested = sort && sort.length > 0 ? sort : visibleDefault.length > 0 ? visibleDefault : [{ field: 'id', direction: 'desc' as const }];
   if (requested.length > LIST_LIMITS.maxSortKeys) throw new ListQueryError('/sort', `at most ${LIST_LIMITS.maxSortKeys} sort keys`);
   const out: SortSpec[] = [];
   requested.forEach((s, i) => {
-    const target = resolve(entity, s.field, `/sort/${i}/field`);
+    const target = resolve(entity, s.field, `/sort/${i}/field`, hidden);
     if (!target.sortable) throw new ListQueryError(`/sort/${i}/field`, `${s.field} cannot be sorted on`);
     if (s.direction !== undefined && s.direction !== 'asc' && s.direction !== 'desc') throw new ListQueryError(`/sort/${i}/direction`, 'direction must be "asc" or "desc"');
     if (!out.some((o) => o.column === target.column)) out.push({ key: s.field, column: target.column, direction: s.direction ?? 'asc', notNull: target.notNull });
@@ -281,15 +285,18 @@ export function afterCursor(sort: readonly SortSpec[], values: readonly unknown[
   return branches.length > 0 ? sql<SqlBool>`(${sql.join(branches, sql` or `)})` : sql<SqlBool>`false`;
 }
 
-/** Every term must occur in the record's search text (folded the same way on both sides). */
-export function compileSearch(search: string): Expression<SqlBool> | null {
+/**
+ * Every term must occur in the record's search text (folded the same way on both sides). `text`
+ * replaces the stored search column (a caller with hidden fields searches the visible ones only).
+ */
+export function compileSearch(search: string, text: Expression<string> | null = null): Expression<SqlBool> | null {
   if (search.length > LIST_LIMITS.maxSearchLength) throw new ListQueryError('/search', `search text is longer than ${LIST_LIMITS.maxSearchLength} characters`);
   const terms = search.split(/[\s\u200c]+/u).filter(Boolean);
   if (terms.length > LIST_LIMITS.maxSearchTerms) throw new ListQueryError('/search', `search for at most ${LIST_LIMITS.maxSearchTerms} words at once`);
   if (terms.length === 0) return null;
   // A term that folds to nothing (only a tatweel, say) constrains nothing.
   return sql<SqlBool>`(${sql.join(
-    terms.map((t) => sql`(peyvand.search_text(${escapeLike(t)}) is null or ${col(SEARCH_COLUMN)} like '%' || peyvand.search_text(${escapeLike(t)}) || '%')`),
+    terms.map((t) => sql`(peyvand.search_text(${escapeLike(t)}) is null or ${text ?? col(SEARCH_COLUMN)} like '%' || peyvand.search_text(${escapeLike(t)}) || '%')`),
     sql` and `,
   )})`;
 }

@@ -15,6 +15,9 @@ import type { SystemTables } from '../db/system-tables.ts';
 import { DATA_SCHEMA, SEARCH_COLUMN, sequenceName } from '../schema/object-names.ts';
 import { derivedIndexes, fieldColumns } from '../schema/plan.ts';
 import { fail, ok, type RecordError, type RecordResult } from './record-error.ts';
+import { rightsFor, type Access } from '../../access/access.ts';
+import { hiddenFields } from '../../access/access.ts';
+import { lockedFieldIssues, recordScope, visibleChanges, visibleRecord, visibleSearchText, type ScopedAction } from './record-access.ts';
 import { afterCursor, compileFilter, compileSearch, compileSort, decodeCursor, encodeCursor, LIST_LIMITS, ListQueryError, orderBy, type ListInput } from './list-query.ts';
 
 export type RecordOutput = Readonly<Record<string, JsonValue>>;
@@ -23,6 +26,11 @@ export interface RecordContext {
   /** The database, or a transaction on it: a write then joins that transaction. */
   readonly db: Kysely<SystemTables>;
   readonly actorId: string | null;
+  /**
+   * Which records and fields the caller may reach (record-access.ts): required, so that no path
+   * can forget the policy. `SYSTEM_ACCESS` for the platform's own work (seed data, pack applies).
+   */
+  readonly access: Access;
   readonly now?: () => Date;
   /**
    * Set when a workflow run makes this write: its events carry the run and a depth one greater,
@@ -288,7 +296,18 @@ function momentOf(ctx: RecordContext): WriteMoment {
   return { now: (ctx.now ?? (() => new Date()))(), actorId: ctx.actorId, timeZone: ctx.timeZone };
 }
 
+function forbidden(entity: EntityModel, verb: string): RecordError {
+  return { code: 'forbidden', message: `your role does not let you ${verb} this ${entity.name}` };
+}
+
+function mayCreate(access: Access, entity: EntityModel): boolean {
+  return access.isAdmin || rightsFor(access, entity.name).create;
+}
+
 export async function createRecord(ctx: RecordContext, entity: EntityModel, input: unknown): Promise<RecordResult<RecordOutput>> {
+  if (!mayCreate(ctx.access, entity)) return fail({ code: 'forbidden', message: `your role does not let you create ${entity.name} records` });
+  const locked = lockedFieldIssues(ctx.access, entity, input);
+  if (locked.length > 0) return fail({ code: 'invalid', message: summarise(locked), issues: locked });
   const moment = momentOf(ctx);
   const prepared = prepare(entity, input, '', moment);
   if (!prepared.ok) return fail({ code: 'invalid', message: summarise(prepared.issues), issues: prepared.issues });
@@ -296,7 +315,7 @@ export async function createRecord(ctx: RecordContext, entity: EntityModel, inpu
     const rows = await insertBatch(ctx, entity, [prepared.record], 'record', moment.now);
     const row = rows[0];
     if (!row) throw new Error('insert returned no row');
-    return ok(rowToRecord(entity, row));
+    return ok(visibleRecord(ctx.access, entity, rowToRecord(entity, row)));
   } catch (error) {
     const mapped = databaseError(entity, error, 'write');
     if (mapped) return fail(mapped);
@@ -308,10 +327,16 @@ export async function createRecord(ctx: RecordContext, entity: EntityModel, inpu
 export async function bulkCreate(ctx: RecordContext, entity: EntityModel, inputs: unknown): Promise<RecordResult<{ ids: string[] }>> {
   if (!Array.isArray(inputs)) return fail({ code: 'invalid', message: 'records must be a list' });
   if (inputs.length > WRITE_LIMITS.maxBatch) return fail({ code: 'limit', message: `at most ${WRITE_LIMITS.maxBatch} records per call` });
+  if (!mayCreate(ctx.access, entity)) return fail({ code: 'forbidden', message: `your role does not let you create ${entity.name} records` });
   const prepared: PreparedRecord[] = [];
   const issues: FieldIssue[] = [];
   const moment = momentOf(ctx);
   inputs.forEach((input, i) => {
+    const locked = lockedFieldIssues(ctx.access, entity, input, `/${i}`);
+    if (locked.length > 0) {
+      issues.push(...locked);
+      return;
+    }
     const p = prepare(entity, input, `/${i}`, moment);
     if (p.ok) prepared.push(p.record);
     else issues.push(...p.issues);
@@ -336,11 +361,32 @@ function summarise(issues: readonly FieldIssue[]): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `and <scope>` for a statement that already has a where clause; empty when nothing is out of reach. */
+function andScope(access: Access, entity: EntityModel, action: ScopedAction) {
+  const scope = recordScope(access, entity, action);
+  return scope ? sql` and ${scope}` : sql``;
+}
+
+/** A record the caller may read; one out of their reach is "not found", exactly like a missing one. */
 export async function getRecord(ctx: RecordContext, entity: EntityModel, id: unknown): Promise<RecordResult<RecordOutput>> {
   if (typeof id !== 'string' || !UUID.test(id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
-  const result = await sql<Row>`select * from ${dataTable(entity)} where id = ${id}`.execute(ctx.db);
+  const result = await sql<Row>`select * from ${dataTable(entity)} where id = ${id}${andScope(ctx.access, entity, 'read')}`.execute(ctx.db);
   const row = result.rows[0];
-  return row ? ok(rowToRecord(entity, row)) : fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  return row ? ok(visibleRecord(ctx.access, entity, rowToRecord(entity, row))) : fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+}
+
+/**
+ * Locks a record for a change: not found when the caller cannot read it, forbidden when they can
+ * read but not `action` it.
+ */
+async function lockForChange(trx: Kysely<SystemTables>, ctx: RecordContext, entity: EntityModel, id: string, action: 'update' | 'delete'): Promise<RecordResult<Row>> {
+  const scope = recordScope(ctx.access, entity, action);
+  const allowed = scope ? sql`(${scope}) as _may_change` : sql`true as _may_change`;
+  const found = await sql<Row & { _may_change: boolean }>`select *, ${allowed} from ${dataTable(entity)} where id = ${id}${andScope(ctx.access, entity, 'read')} for update`.execute(trx);
+  const row = found.rows[0];
+  if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  if (row._may_change !== true) return fail(forbidden(entity, action === 'update' ? 'change' : 'delete'));
+  return ok(row);
 }
 
 export interface UpdateInput {
@@ -359,24 +405,26 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 export async function updateRecord(ctx: RecordContext, entity: EntityModel, input: UpdateInput): Promise<RecordResult<RecordOutput>> {
   if (typeof input.id !== 'string' || !UUID.test(input.id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const locked = lockedFieldIssues(ctx.access, entity, input.values);
+  if (locked.length > 0) return fail({ code: 'invalid', message: summarise(locked), issues: locked });
   const checked = validateRecord(entity, input.values, 'update');
   if (!checked.ok) return fail({ code: 'invalid', message: summarise(checked.issues), issues: checked.issues });
   const moment = momentOf(ctx);
   const now = moment.now.toISOString();
   try {
     return await withTransaction(ctx.db, async (trx) => {
-      const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${input.id} for update`.execute(trx);
-      const row = found.rows[0];
-      if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+      const locked = await lockForChange(trx, ctx, entity, input.id, 'update');
+      if (!locked.ok) return locked;
+      const row = locked.value;
       const current = rowToRecord(entity, row);
       if (input.version !== 'current' && Number(row.version) !== input.version) {
-        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else (version ${String(row.version)}, you edited version ${input.version}); nothing was saved`, current });
+        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else (version ${String(row.version)}, you edited version ${input.version}); nothing was saved`, current: visibleRecord(ctx.access, entity, current) });
       }
       const changes: Record<string, { old: JsonValue; new: JsonValue }> = {};
       for (const [name, value] of Object.entries(checked.values)) {
         if (!sameValue(current[name], value)) changes[name] = { old: current[name] ?? null, new: value ?? null };
       }
-      if (Object.keys(changes).length === 0) return ok(current);
+      if (Object.keys(changes).length === 0) return ok(visibleRecord(ctx.access, entity, current));
       const merged: Record<string, JsonValue | null> = {};
       for (const f of entity.fields) merged[f.name] = f.name in checked.values ? (checked.values[f.name] ?? null) : (current[f.name] ?? null);
       const refused = recomputeForUpdate(entity, merged, changes, current, moment);
@@ -399,7 +447,7 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       const next = updated.rows[0];
       if (!next) throw new Error('row locked for update was not updated');
       if (feedsRollups(entity)) await refreshRollups(trx, entity, [current, merged]);
-      return ok(rowToRecord(entity, next));
+      return ok(visibleRecord(ctx.access, entity, rowToRecord(entity, next)));
     });
   } catch (error) {
     const mapped = databaseError(entity, error, 'write');
@@ -454,12 +502,12 @@ export async function deleteRecord(ctx: RecordContext, entity: EntityModel, inpu
   const now = (ctx.now ?? (() => new Date()))().toISOString();
   try {
     return await withTransaction(ctx.db, async (trx) => {
-      const found = await sql<Row>`select * from ${dataTable(entity)} where id = ${id} for update`.execute(trx);
-      const row = found.rows[0];
-      if (!row) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+      const locked = await lockForChange(trx, ctx, entity, id, 'delete');
+      if (!locked.ok) return locked;
+      const row = locked.value;
       const current = rowToRecord(entity, row);
       if (input.version !== undefined && Number(row.version) !== input.version) {
-        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else since you read it; it was not deleted`, current });
+        return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else since you read it; it was not deleted`, current: visibleRecord(ctx.access, entity, current) });
       }
       const changes = Object.fromEntries(entity.fields.filter((f) => current[f.name] !== null).map((f) => [f.name, { old: current[f.name] ?? null, new: null }]));
       await sql`
@@ -495,11 +543,14 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMITS.maxPageSize) {
       return fail({ code: 'invalid', message: `limit must be a whole number from 1 to ${LIST_LIMITS.maxPageSize}`, issues: [{ path: '/limit', field: null, message: `at most ${LIST_LIMITS.maxPageSize} records per page` }] });
     }
-    const sort = compileSort(entity, input.sort);
+    const hidden = hiddenFields(ctx.access, entity.name);
+    const sort = compileSort(entity, input.sort, hidden);
     const conditions = [];
-    if (input.filter !== undefined) conditions.push(compileFilter(entity, input.filter));
+    const scope = recordScope(ctx.access, entity, 'read');
+    if (scope) conditions.push(scope);
+    if (input.filter !== undefined) conditions.push(compileFilter(entity, input.filter, hidden));
     if (input.search) {
-      const search = compileSearch(input.search);
+      const search = compileSearch(input.search, visibleSearchText(ctx.access, entity));
       if (search) conditions.push(search);
     }
     const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
@@ -510,7 +561,7 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
     const rows = result.rows.slice(0, limit);
     const last = rows.at(-1);
     const nextCursor = result.rows.length > limit && last ? encodeCursor(sort.map((s) => cursorValue(last[s.column]))) : null;
-    const items = rows.map((r) => rowToRecord(entity, r));
+    const items = rows.map((r) => visibleRecord(ctx.access, entity, rowToRecord(entity, r)));
     if (!input.includeTotal) return ok({ items, nextCursor });
     if (typeof input.includeTotal === 'object') {
       const cap = Math.min(Math.max(Math.trunc(input.includeTotal.upTo), 1), 1_000_000);
@@ -546,9 +597,14 @@ export interface HistoryEntry {
   readonly changes: Readonly<Record<string, { readonly old: JsonValue; readonly new: JsonValue }>>;
 }
 
-/** A record's audit trail, newest first (who changed what, old → new). */
+/**
+ * A record's audit trail, newest first (who changed what, old → new): only for a record the caller
+ * may read, and only the fields they may see (an entry that changed nothing visible is left out).
+ */
 export async function recordHistory(ctx: RecordContext, entity: EntityModel, id: unknown, limit = 100): Promise<RecordResult<HistoryEntry[]>> {
   if (typeof id !== 'string' || !UUID.test(id)) return fail({ code: 'not-found', message: `no ${entity.name} with this id` });
+  const readable = await getRecord(ctx, entity, id);
+  if (!readable.ok) return readable;
   const rows = await ctx.db
     .selectFrom('peyvand.audit_log as a')
     .leftJoin('peyvand.users as u', 'u.id', 'a.actor_id')
@@ -558,18 +614,17 @@ export async function recordHistory(ctx: RecordContext, entity: EntityModel, id:
     .orderBy('a.id', 'desc')
     .limit(Math.min(Math.max(limit, 1), 500))
     .execute();
-  const known = new Set(entity.fields.map((f) => f.name));
-  return ok(
-    rows.map((r) => {
-      const changes = (typeof r.changes === 'string' ? JSON.parse(r.changes) : r.changes) as Record<string, { old: JsonValue; new: JsonValue }>;
-      // Only fields the entity still has: a dropped field's history stays in the archive.
-      const shown = Object.fromEntries(Object.entries(changes).filter(([name]) => known.has(name)));
-      return {
-        at: toIso(r.at) ?? '',
-        action: r.action,
-        actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '' } : null,
-        changes: shown,
-      };
-    }),
-  );
+  const known = new Set([...entity.fields.map((f) => f.name), 'owner']);
+  const entries = rows.map((r) => {
+    const changes = (typeof r.changes === 'string' ? JSON.parse(r.changes) : r.changes) as Record<string, { old: JsonValue; new: JsonValue }>;
+    // Only fields the entity still has (a dropped field's history stays in the archive) and the caller may see.
+    const shown = visibleChanges(ctx.access, entity, Object.fromEntries(Object.entries(changes).filter(([name]) => known.has(name))));
+    return {
+      at: toIso(r.at) ?? '',
+      action: r.action,
+      actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '' } : null,
+      changes: shown,
+    };
+  });
+  return ok(entries.filter((e) => e.action !== 'update' || Object.keys(e.changes).length > 0));
 }

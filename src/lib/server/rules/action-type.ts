@@ -14,6 +14,7 @@
  *   before the step is recorded repeats it at most once, with the same key.
  * - `control` (wait, branch): the engine interprets them; `perform` is never called.
  */
+import type { Access } from '../../access/access.ts';
 import type { Kysely } from 'kysely';
 import type { EntityModel, JsonObject, JsonValue, LocalizedText, Model } from '../../model/types.ts';
 import type { TemplateMode } from '../../rules/template.ts';
@@ -64,8 +65,16 @@ export interface ActionContext {
   readonly attempt: number;
   /** The triggering record (null for schedule/webhook runs without one). */
   readonly recordId: string | null;
-  /** The user the run acts as (the trigger's actor), or null for the system. */
+  /**
+   * Who the step's writes are recorded as: the workflow's granted identity, else the trigger's
+   * actor (null: the platform).
+   */
   readonly actorId: string | null;
+  /**
+   * The rights the step acts with (workflow-identity.ts): the granted user's, loaded when the step
+   * runs, or every right for a workflow without a grant. Records and merge fields go through it.
+   */
+  readonly access: Access;
   /** Loop depth of the run: writes made by this run carry `depth + 1`. */
   readonly depth: number;
   readonly services: ActionServices;

@@ -6,6 +6,8 @@
  *   const dry = await dryRun(db, model, { document, recordId, user });   // what each step would do
  *   const run = await startManualRun(db, model, { workflow: 'call_back', recordId, user });
  */
+import { SYSTEM_ACCESS, type Access } from '../../access/access.ts';
+import { resolveIdentity } from './workflow-identity.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
@@ -110,7 +112,7 @@ export async function dryRun(
   let record: JsonObject | null = null;
   if (entity) {
     if (!input.recordId) return refused('invalid', `choose a ${entity.name} to try the workflow on`);
-    const found = await getRecord({ db, actorId: null }, entity, input.recordId);
+    const found = await getRecord({ db, actorId: null, access: SYSTEM_ACCESS }, entity, input.recordId);
     if (!found.ok) return refused('not-found', `no ${entity.name} with this id`);
     record = found.value;
   }
@@ -120,6 +122,9 @@ export async function dryRun(
   const program = compileProgram(workflow.actions);
   let pc = 0;
   const run = { id: '00000000-0000-7000-8000-000000000000', record_id: input.recordId, actor_id: input.user?.id ?? null, depth: 0 };
+  // The dry run shows what the workflow's identity would do: its records, its fields.
+  const identity = await resolveIdentity(db, model, workflow.name);
+  if (!identity.ok) return refused('invalid', identity.error);
   while (pc < program.length && steps.length < 200) {
     const instruction = program[pc];
     if (!instruction) break;
@@ -133,7 +138,7 @@ export async function dryRun(
       steps.push({ stepId: step.id, action: step.type, status: 'error', request: null, detail: `there is no action "${step.type}"` });
       break;
     }
-    const ctx = actionContext({ model, workflow, entity, run, input: runInput, stepId: step.id, attempt: 1, services: input.services, now });
+    const ctx = actionContext({ model, workflow, entity, run, input: runInput, identity: identity.value, stepId: step.id, attempt: 1, services: input.services, now });
     let prepared;
     try {
       prepared = await type.prepare(step.settings, ctx);
@@ -157,13 +162,20 @@ export async function dryRun(
 }
 
 /** Starts a workflow with a manual trigger for one record, on behalf of a user. */
-export async function startManualRun(db: Kysely<SystemTables>, model: Model, input: { readonly workflow: string; readonly recordId: string; readonly user: RunUser }): Promise<WorkflowResult<{ runId: string }>> {
+export async function startManualRun(
+  db: Kysely<SystemTables>,
+  model: Model,
+  input: { readonly workflow: string; readonly recordId: string; readonly user: RunUser; readonly access: Access },
+): Promise<WorkflowResult<{ runId: string }>> {
   const workflow = findWorkflow(model, input.workflow);
   if (!workflow || workflow.trigger.on !== 'manual' || !workflow.entity) return refused('not-found', `there is no manual workflow "${input.workflow}"`);
   if (!workflow.enabled) return refused('conflict', `workflow "${workflow.name}" is switched off`);
   const entity = findEntity(model, workflow.entity);
   if (!entity) return refused('not-found', `there is no entity "${workflow.entity}"`);
-  const found = await getRecord({ db, actorId: input.user.id }, entity, input.recordId);
+  // Only on a record the user may read; the run itself carries the whole record (its identity decides what it sees).
+  const readable = await getRecord({ db, actorId: input.user.id, access: input.access }, entity, input.recordId);
+  if (!readable.ok) return refused('not-found', `no ${entity.name} with this id`);
+  const found = await getRecord({ db, actorId: null, access: SYSTEM_ACCESS }, entity, input.recordId);
   if (!found.ok) return refused('not-found', `no ${entity.name} with this id`);
   const runInput: RunInput = { record: found.value, old: null, changed: [], event: null, user: input.user };
   const condition = checkCondition(model, workflow, runInput, new Date());

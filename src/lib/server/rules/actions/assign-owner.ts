@@ -65,7 +65,7 @@ export const assignOwnerAction: ActionType = {
     if (ref === null) return { status: 'skipped', reason: 'no rule matched and there is no "otherwise" user' };
     const user = await resolveUser(ctx.db, ref, ctx, null);
     if (!user.ok) return { status: 'error', error: user.error, retry: false };
-    const result = await reassignOwner({ db: ctx.db, actorId: ctx.actorId, cause: { runId: ctx.runId, depth: ctx.depth + 1 } }, entity, ctx.recordId, user.id);
+    const result = await reassignOwner({ db: ctx.db, actorId: ctx.actorId, access: ctx.access, cause: { runId: ctx.runId, depth: ctx.depth + 1 } }, entity, ctx.recordId, user.id);
     if (!result.ok) return { status: 'skipped', reason: result.error.message };
     return { status: 'ok', output: { owner: user.id, email: ref, changed: result.value.changed } };
   },

@@ -23,7 +23,7 @@ export const createRecordAction: ActionType = {
   async perform(request, ctx) {
     const target = findEntity(ctx.model, String(request.entity));
     if (!target) return { status: 'error', error: `there is no entity "${String(request.entity)}"`, retry: false };
-    const result = await createRecord({ db: ctx.db, actorId: ctx.actorId, cause: { runId: ctx.runId, depth: ctx.depth + 1 } }, target, request.values);
+    const result = await createRecord({ db: ctx.db, actorId: ctx.actorId, access: ctx.access, cause: { runId: ctx.runId, depth: ctx.depth + 1 } }, target, request.values);
     if (!result.ok) return { status: 'error', error: result.error.message, retry: false };
     return { status: 'ok', output: { entity: target.name, id: String(result.value.id) } };
   },

@@ -1,3 +1,4 @@
+import { SYSTEM_ACCESS } from '../../../access/access.ts';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, Model } from '../../../model/types.ts';
 import { checkTemplate, renderTemplate, templateNamesFrom } from '../../../rules/template.ts';
@@ -28,6 +29,7 @@ function context(view: JsonObject, services: Partial<ActionServices> = {}): Perf
     attempt: 1,
     recordId: 'r1',
     actorId: null,
+    access: SYSTEM_ACCESS,
     depth: 0,
     services: { mailer: new MemoryMailer(), mailFrom: '"CRM" <crm@example.com>', sms: null, http: DEFAULT_HTTP_POLICY, ...services },
     now: new Date('2026-03-01T09:00:00Z'),

@@ -1,3 +1,4 @@
+import { SYSTEM_ACCESS } from '../../../access/access.ts';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, Model } from '../../../model/types.ts';
 import { checkTemplate, renderTemplate, templateNamesFrom } from '../../../rules/template.ts';
@@ -24,6 +25,7 @@ function context(view: JsonObject): PerformContext {
     attempt: 1,
     recordId: null,
     actorId: null,
+    access: SYSTEM_ACCESS,
     depth: 0,
     services: { mailer: null, mailFrom: 'crm@example.com', sms: null, http: DEFAULT_HTTP_POLICY },
     now: new Date(),

@@ -21,7 +21,7 @@ export const updateRecordAction: ActionType = {
   async perform(request, ctx) {
     const entity = ctx.entity;
     if (!entity) return { status: 'error', error: 'the workflow has no entity', retry: false };
-    const records = { db: ctx.db, actorId: ctx.actorId, cause: { runId: ctx.runId, depth: ctx.depth + 1 } };
+    const records = { db: ctx.db, actorId: ctx.actorId, access: ctx.access, cause: { runId: ctx.runId, depth: ctx.depth + 1 } };
     const result = await updateRecord(records, entity, { id: String(request.id), version: 'current', values: request.values });
     if (!result.ok && result.error.code === 'not-found') return { status: 'skipped', reason: `the ${entity.name} no longer exists` };
     if (!result.ok) return { status: 'error', error: result.error.message, retry: false };
