@@ -16,7 +16,7 @@ import type { Side } from '../lib/packs/merge-documents.ts';
 import { loadCurrentModel } from '../lib/server/schema/model-store.ts';
 import { generateTypes } from '../lib/server/codegen/types.ts';
 import { createUser, findUserByEmail } from '../lib/server/auth/users.ts';
-import { createToken } from '../lib/server/auth/tokens.ts';
+import { createToken, MAX_TOKEN_DAYS, parseTokenScopes } from '../lib/server/auth/tokens.ts';
 import { generatePassword } from '../lib/server/auth/passwords.ts';
 import { serve, worker } from './serve.ts';
 import { data, DATA_USAGE } from './data.ts';
@@ -35,7 +35,9 @@ const USAGE = `Usage: peyvand <command>
 ${DATA_USAGE}
   types <out.d.ts>                         write the deployment's TypeScript types
   user create --email E --name N [--admin] [--password P]
-  token create --email E --name N          a bearer token for scripts and integrations
+  token create --email E --name N [--scope read,write,export,import,admin] [--expires-in-days D]
+                                           a bearer token for scripts and integrations (default: every
+                                           scope, no expiry)
 
 Environment: DATABASE_URL (PostgreSQL; unset: embedded PGlite), PEYVAND_DATA_DIR (default .peyvand),
 PORT, HOST, REDIS_URL (BullMQ), SMTP_URL, PEYVAND_MAIL_FROM, PEYVAND_SMS_URL/_METHOD/_HEADERS/_BODY,
@@ -187,19 +189,37 @@ async function user(args: string[]): Promise<number> {
 }
 
 async function token(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { email: { type: 'string' }, name: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' }, 'expires-in-days': { type: 'string' } },
+  });
   if (positionals[0] !== 'create' || !values.email || !values.name) throw new UsageError('token create needs --email and --name');
   const email = values.email;
   const name = values.name;
+  let scopes = null;
+  if (values.scope !== undefined) {
+    const parsed = parseTokenScopes(values.scope);
+    if (!parsed.ok) throw new UsageError(`--scope: ${parsed.message}`);
+    scopes = parsed.scopes;
+  }
+  let expiresInDays = null;
+  if (values['expires-in-days'] !== undefined) {
+    const days = Number(values['expires-in-days']);
+    if (!/^\d+$/.test(values['expires-in-days']) || days < 1 || days > MAX_TOKEN_DAYS) throw new UsageError(`--expires-in-days takes a whole number from 1 to ${MAX_TOKEN_DAYS}`);
+    expiresInDays = days;
+  }
   return withDatabase('peyvand token create', async (database) => {
     const found = await findUserByEmail(database.db, email);
     if (!found) {
       process.stderr.write(`no user with email ${email}\n`);
       return 1;
     }
-    const created = await createToken(database.db, { userId: found.id, name, kind: 'api' });
+    const created = await createToken(database.db, { userId: found.id, name, kind: 'api', scopes, expiresInDays });
     process.stdout.write(`${created.token}\n`);
-    process.stderr.write('This token is shown once; store it safely. Use it as: Authorization: Bearer <token>\n');
+    const scopeText = created.scopes ? created.scopes.join(', ') : 'all';
+    const expiryText = created.expiresAt ? `expires ${created.expiresAt.toISOString()}` : 'does not expire';
+    process.stderr.write(`Scopes: ${scopeText}; ${expiryText}. This token is shown once; store it safely. Use it as: Authorization: Bearer <token>\n`);
     return 0;
   });
 }

@@ -1,7 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { signIn } from '$lib/server/auth/users.ts';
-import { signInLimiter } from '$lib/server/auth/rate-limit.ts';
+import { minutesToWait } from '$lib/server/auth/rate-limit.ts';
 import { setSessionCookie } from '$lib/server/session.ts';
 
 /** Only paths of this site, never another origin (no open redirect). */
@@ -20,15 +20,14 @@ export const actions: Actions = {
     const form = await request.formData();
     const email = String(form.get('email') ?? '').trim();
     const password = String(form.get('password') ?? '');
-    const key = `${getClientAddress()}|${email.toLowerCase()}`;
-    if (signInLimiter.isBlocked(key)) return fail(429, { email, error: 'signin.tooMany' as const });
-    const result = await signIn(locals.runtime.database.db, { email, password });
+    const result = await signIn(locals.runtime.database.db, { email, password, clientAddress: getClientAddress() });
     if (!result.ok) {
-      signInLimiter.fail(key);
-      return fail(400, { email, error: 'signin.failed' as const });
+      if (result.error.code === 'too-many-attempts') {
+        return fail(429, { email, error: 'signin.tooManyMinutes' as const, minutes: minutesToWait(result.error.retryAfterSeconds ?? 60) });
+      }
+      return fail(400, { email, error: 'signin.failed' as const, minutes: 0 });
     }
-    signInLimiter.succeed(key);
-    setSessionCookie(cookies, result.token, url.protocol === 'https:');
+    setSessionCookie(cookies, result.token, url.protocol === 'https:', result.expiresAt);
     redirect(303, result.user.mustChangePassword ? '/account/password' : safeNext(form.get('next')));
   },
 };
