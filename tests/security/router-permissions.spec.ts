@@ -122,8 +122,15 @@ describe('router permissions (b2b-sales)', () => {
     const statics = ['auth.signIn', 'auth.me', 'auth.changePassword', 'auth.createToken', 'auth.listTokens', 'auth.revokeToken', 'meta.model', 'meta.versions'];
     const admin = ['admin.entities.get', 'admin.entities.plan', 'admin.entities.applyChange', 'admin.entities.remove'];
     const workflows = ['list', 'get', 'check', 'save', 'remove', 'dryRun', 'runs', 'run', 'retry', 'webhookSecret'].map((p) => `workflows.${p}`);
-    for (const path of [...statics, ...admin, ...workflows]) expect(paths).toContain(path);
-    expect(paths).toHaveLength(B2B_ENTITIES.length * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length);
+    const access = [
+      'roles.list', 'roles.get', 'roles.save', 'roles.remove',
+      'teams.list', 'teams.save', 'teams.remove', 'teams.addMember', 'teams.removeMember',
+      'users.list', 'users.create', 'users.setRoles', 'users.setTeams', 'users.disable', 'users.enable',
+      'shares.list', 'shares.add', 'shares.remove', 'owner.reassign',
+    ].map((p) => `access.${p}`);
+    for (const path of [...statics, ...admin, ...workflows, ...access]) expect(paths).toContain(path);
+    expect(paths.filter((p) => p.startsWith('access.'))).toHaveLength(access.length);
+    expect(paths).toHaveLength(B2B_ENTITIES.length * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length + access.length);
   });
 
   it('every procedure declares a permission, and record procedures name their entity and action', () => {
@@ -154,6 +161,8 @@ describe('router permissions (b2b-sales)', () => {
       if (path === 'meta.versions') expect(permission?.action).toBe('admin');
       if (parts[0] === 'admin') expect(permission, path).toEqual({ action: 'model.change' });
       if (parts[0] === 'workflows') expect(['admin', 'model.change'], path).toContain(permission?.action);
+      // Sharing and reassigning check record.update on the entity the input names, inside the procedure.
+      if (parts[0] === 'access') expect(permission?.action, path).toBe(parts[1] === 'shares' || parts[1] === 'owner' ? 'authenticated' : 'admin');
     }
   });
 
@@ -210,5 +219,10 @@ describe('router permissions (b2b-sales)', () => {
     for (const path of ['workflows.list', 'workflows.save', 'workflows.dryRun', 'workflows.runs', 'workflows.retry', 'workflows.webhookSecret']) {
       expect((await refusal(callAt(member, path)(inputFor(path)))).code, path).toBe('FORBIDDEN');
     }
+    // So are roles, teams and users; sharing a record needs the right to change it.
+    for (const path of ['access.roles.list', 'access.roles.save', 'access.teams.save', 'access.users.list', 'access.users.create', 'access.users.setRoles', 'access.users.disable']) {
+      expect((await refusal(callAt(member, path)({}))).code, path).toBe('FORBIDDEN');
+    }
+    expect((await refusal(callAt(member, 'access.shares.list')({ entity: 'deal', id: SOME_ID }))).code).toBe('FORBIDDEN');
   });
 });
