@@ -10,6 +10,7 @@ import { accessRouter } from './access-router.ts';
 import { adminRouter } from './admin-router.ts';
 import { auditRouter } from './audit-router.ts';
 import { workflowRouter } from './workflow-router.ts';
+import { privacyRouter } from './privacy-router.ts';
 import { entityRouter } from './entity-router.ts';
 import { parseObjectInput, requiredText } from './input.ts';
 import { PeyvandApiError, procedure, requireUser, router, type ApiContext } from './trpc.ts';
@@ -125,7 +126,7 @@ const authRouter = router({
 
 export function buildAppRouter(model: Model) {
   const entities = Object.fromEntries(model.entities.map((e) => [e.name, entityRouter(e)]));
-  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter, audit: auditRouter, access: accessRouter });
+  return router({ meta: metaRouter, auth: authRouter, entities: router(entities), admin: adminRouter, workflows: workflowRouter, audit: auditRouter, access: accessRouter, privacy: privacyRouter });
 }
 
 export type AppRouter = ReturnType<typeof buildAppRouter>;
