@@ -28,6 +28,7 @@ describe('the pack file kind registry', () => {
     expect(kindOf('i18n/fa.json')).toBe('i18n');
     expect(kindOf('data/deal.csv')).toBe('data');
     expect(kindOf('imports/maven.json')).toBe('imports');
+    expect(kindOf('roles/sales_rep.json')).toBe('roles');
     expect(kindOf('README.md')).toBe('docs');
     expect(kindOf('README.fa.md')).toBe('docs');
     for (const other of ['NOTES.md', 'docs/README.md', 'entities/deal.yaml', 'data/deal.json', 'entities/x/deal.json', 'notes/a.json']) expect(kindOf(other)).toBeNull();
@@ -51,7 +52,7 @@ describe('the pack file kind registry', () => {
 
   it('a pack with a file of no kind is refused, naming the file and the kinds there are', () => {
     const issues = issuesOf([MANIFEST, CONTACT, { path: 'notes.txt', text: 'hi' }]);
-    expect(issues).toEqual([{ file: 'notes.txt', pointer: '', message: expect.stringContaining('entities/<name>.json, workflows/<name>.json, i18n/<locale>.json, data/<entity>.csv, imports/<name>.json, README.md') }]);
+    expect(issues).toEqual([{ file: 'notes.txt', pointer: '', message: expect.stringContaining('entities/<name>.json, workflows/<name>.json, roles/<name>.json, i18n/<locale>.json, data/<entity>.csv, imports/<name>.json, README.md') }]);
   });
 
   it('loads every kind, keeping every file (sorted) for install and export', () => {
