@@ -2,6 +2,7 @@
  * The API through @trpc/client, both link kinds: httpLink (one call per request, the fast path)
  * and httpBatchLink (tRPC's own adapter). And the auth cache: a revoked token is refused at once.
  */
+import { grantRoles } from '../support/access.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import { BACKENDS, createPostgresDatabase } from '../support/databases.ts';
@@ -34,6 +35,8 @@ describe.each(BACKENDS)('tRPC client over HTTP on %s', (kind) => {
     const user = await createUser(runtime.database.db, { email: 'client@example.com', name: 'Client', password: 'a long enough password', isAdmin: false, mustChangePassword: false });
     if (!user.ok) throw new Error('user');
     userId = user.user.id;
+    await grantRoles(runtime.database, [userId]);
+    await runtime.refresh();
     server = await startApiServer(runtime);
     base = `${server.base}${TRPC_PREFIX.slice(0, -1)}`;
   });

@@ -3,6 +3,7 @@
  * against PGlite and PostgreSQL: bearer tokens, the body limit, GET queries, and a model change that
  * goes live without a restart.
  */
+import { grantRoles } from '../support/access.ts';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,8 @@ describe.each(BACKENDS)('HTTP API on %s', (kind) => {
     const user = await createUser(runtime.database.db, { email: 'api@example.com', name: 'API user', password: 'a long enough password' });
     if (!user.ok) throw new Error(user.error.message);
     userId = user.user.id;
+    await grantRoles(runtime.database, [userId]);
+    await runtime.refresh();
     token = (await createToken(runtime.database.db, { userId, name: 'tests', kind: 'api' })).token;
 
     // As src/cli/serve.ts does it.

@@ -3,6 +3,8 @@
  * the mapping editor (suggested, edited, saved as a template), a dry check, the import with its
  * progress and report, the error CSV, and the list's export with its filters.
  */
+import type { Access } from '../../src/lib/access/access.ts';
+import { grantRoles } from '../support/access.ts';
 import { isActionFailure, isHttpError, isRedirect } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -51,14 +53,18 @@ describe.each(BACKENDS)('import and export pages on %s', (kind) => {
     const make = async (email: string): Promise<AuthUser> => {
       const created = await createUser(runtime.database.db, { email, name: email, password: 'a long enough password', isAdmin: false, mustChangePassword: false });
       if (!created.ok) throw new Error(created.error.message);
+      await grantRoles(runtime.database, [created.user.id]);
+      await runtime.refresh();
       return { id: created.user.id, email, name: email, isAdmin: false, mustChangePassword: false };
     };
     user = await make('importer@example.com');
     other = await make('other@example.com');
+    for (const u of [user, other]) accessById.set(u.id, await runtime.accessOf(u));
   });
   afterAll(() => dispose());
 
-  const ctx = (who: AuthUser | null = user) => ({ runtime, user: who });
+  const accessById = new Map<string, Access>();
+  const ctx = (who: AuthUser | null = user) => ({ runtime, user: who, access: who ? (accessById.get(who.id) ?? null) : null });
 
   async function upload(bytes: Uint8Array, name: string, chunk = 7): Promise<string> {
     const base = 'http://localhost/e/contact/import/upload';

@@ -1,4 +1,6 @@
 /** Saved import templates are shared, but only their author or an administrator may replace or delete one. */
+import { buildAccess, SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
+import { MEMBER_ROLE } from '../support/access.ts';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,18 +37,21 @@ describe.each(BACKENDS)('import templates (%s)', (kind) => {
     await dispose?.();
   });
 
+  // An importer who is not an administrator (the role lets them import every entity).
+  const IMPORTER = buildAccess({ userId: '00000000-0000-7000-8000-0000000000aa', isAdmin: false, roles: [MEMBER_ROLE] });
+
   it('keeps another user from replacing or deleting a template, and lets the author and an admin', async () => {
     const model = runtime.current().model;
     const mapping = { columns: { Email: 'email', Name: 'full_name' } };
     const db = runtime.database.db;
-    expect((await saveTemplate(db, { model, user: user(ids.sara ?? ''), entity: 'contact', name: 'fair-leads', mapping })).ok).toBe(true);
-    const stolen = await saveTemplate(db, { model, user: user(ids.reza ?? ''), entity: 'contact', name: 'fair-leads', mapping: { ...mapping, onDuplicate: 'update', dedupeOn: ['full_name'] } });
+    expect((await saveTemplate(db, { model, user: user(ids.sara ?? ''), access: IMPORTER, entity: 'contact', name: 'fair-leads', mapping })).ok).toBe(true);
+    const stolen = await saveTemplate(db, { model, user: user(ids.reza ?? ''), access: IMPORTER, entity: 'contact', name: 'fair-leads', mapping: { ...mapping, onDuplicate: 'update', dedupeOn: ['full_name'] } });
     expect(stolen).toMatchObject({ ok: false });
-    expect(await deleteTemplate(db, { user: user(ids.reza ?? ''), entity: 'contact', name: 'fair-leads' })).toBe(false);
+    expect(await deleteTemplate(db, { user: user(ids.reza ?? ''), access: IMPORTER, entity: 'contact', name: 'fair-leads' })).toBe(false);
     const stored = await sql<{ mapping: unknown }>`select mapping from peyvand.import_templates where name = 'fair-leads'`.execute(db);
     expect(JSON.stringify(stored.rows[0]?.mapping)).not.toContain('update');
-    expect((await saveTemplate(db, { model, user: user(ids.sara ?? ''), entity: 'contact', name: 'fair-leads', mapping: { ...mapping, onDuplicate: 'merge', dedupeOn: ['email'] } })).ok).toBe(true);
-    expect((await saveTemplate(db, { model, user: user(ids.admin ?? '', true), entity: 'contact', name: 'fair-leads', mapping })).ok).toBe(true);
-    expect(await deleteTemplate(db, { user: user(ids.admin ?? '', true), entity: 'contact', name: 'fair-leads' })).toBe(true);
+    expect((await saveTemplate(db, { model, user: user(ids.sara ?? ''), access: IMPORTER, entity: 'contact', name: 'fair-leads', mapping: { ...mapping, onDuplicate: 'merge', dedupeOn: ['email'] } })).ok).toBe(true);
+    expect((await saveTemplate(db, { model, user: user(ids.admin ?? '', true), access: SYSTEM_ACCESS, entity: 'contact', name: 'fair-leads', mapping })).ok).toBe(true);
+    expect(await deleteTemplate(db, { user: user(ids.admin ?? '', true), access: SYSTEM_ACCESS, entity: 'contact', name: 'fair-leads' })).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
  * stored verbatim and compared as parameters, names never become SQL, oversized and deeply nested
  * input is refused with a clear error, and nothing is changed by a refused request.
  */
+import { grantRoles } from '../support/access.ts';
 import { SYSTEM_ACCESS } from '../../src/lib/access/access.ts';
 import { fileURLToPath } from 'node:url';
 import { TRPCError } from '@trpc/server';
@@ -88,6 +89,8 @@ describe.each(BACKENDS)('hostile input on %s', (kind) => {
     const created = await createUser(runtime.database.db, { email: 'mallory@example.com', name: 'Mallory', password: 'a long enough password' });
     if (!created.ok) throw new Error(created.error.message);
     user = created.user;
+    await grantRoles(runtime.database, [user.id]);
+    await runtime.refresh();
     token = (await createToken(runtime.database.db, { userId: user.id, name: 'tests', kind: 'api' })).token;
     ctx = { db: runtime.database.db, actorId: user.id, access: SYSTEM_ACCESS };
 

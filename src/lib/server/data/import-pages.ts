@@ -3,6 +3,7 @@
  * chunks (or one small form post without JavaScript), the mapping editor's load and actions, the
  * run page with its progress, and the error report download. The routes only pass the request in.
  */
+import type { Access } from '../../access/access.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -23,6 +24,7 @@ import type { ImportCounts, ImportStatus } from './import-service.ts';
 export interface PageContext {
   readonly runtime: Runtime;
   readonly user: AuthUser | null;
+  readonly access: Access | null;
 }
 
 function signedIn(ctx: PageContext): AuthUser {
@@ -30,10 +32,15 @@ function signedIn(ctx: PageContext): AuthUser {
   return ctx.user;
 }
 
+function accessOf(ctx: PageContext): Access {
+  if (!ctx.access) redirect(303, '/signin');
+  return ctx.access;
+}
+
 function entityOf(ctx: PageContext, name: string): EntityModel {
   const entity = entityFromUrl(ctx.runtime.current().model, name);
   const user = signedIn(ctx);
-  const decision = can(user, { action: 'record.create', entity: entity.name });
+  const decision = can(user, { action: 'record.import', entity: entity.name }, accessOf(ctx));
   if (!decision.allowed) error(403, decision.message);
   return entity;
 }
@@ -89,7 +96,7 @@ export async function deleteTemplateAction(ctx: PageContext, entityName: string,
   const user = signedIn(ctx);
   const entity = entityOf(ctx, entityName);
   const name = String((await request.formData()).get('name') ?? '');
-  await deleteTemplate(ctx.runtime.database.db, { user, entity: entity.name, name });
+  await deleteTemplate(ctx.runtime.database.db, { user, access: accessOf(ctx), entity: entity.name, name });
   return { deleted: name };
 }
 
@@ -237,7 +244,7 @@ export async function mappingAction(ctx: PageContext, entityName: string, upload
   if (kind === 'save') {
     const name = templateName(String(form.get('templateName') ?? ''));
     if (name === '') return fail(400, { mappingError: 'give the template a name (letters and digits)' });
-    const saved = await saveTemplate(ctx.runtime.database.db, { model, user, entity: entity.name, name, mapping: draft });
+    const saved = await saveTemplate(ctx.runtime.database.db, { model, user, access: accessOf(ctx), entity: entity.name, name, mapping: draft });
     if (!saved.ok) return fail(400, { mappingError: saved.message, issues: saved.issues ?? [] });
     upload.draft = { ...draft, name };
     return { saved: name };

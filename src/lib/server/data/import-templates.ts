@@ -3,9 +3,10 @@
  * entity and name), and shipped by packs (`imports/<name>.json` of an installed pack). Both are
  * mapping documents (schemas/import-mapping.schema.json), checked against the model when used.
  *
- *   await saveTemplate(db, { model, user, entity: 'contact', name: 'crm-export', mapping: doc });
+ *   await saveTemplate(db, { model, user, access, entity: 'contact', name: 'crm-export', mapping: doc });
  *   const all = await listTemplates(db, 'contact');   // saved ones, then the packs' ones
  */
+import type { Access } from '../../access/access.ts';
 import type { ColumnType, Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { JsonObject, Model } from '../../model/types.ts';
@@ -59,9 +60,9 @@ export type SaveTemplateResult = { readonly ok: true; readonly template: ImportT
 
 export async function saveTemplate(
   db: Kysely<SystemTables>,
-  input: { readonly model: Model; readonly user: AuthUser; readonly entity: string; readonly name: string; readonly mapping: unknown },
+  input: { readonly model: Model; readonly user: AuthUser; readonly access: Access; readonly entity: string; readonly name: string; readonly mapping: unknown },
 ): Promise<SaveTemplateResult> {
-  const decision = can(input.user, { action: 'record.create', entity: input.entity });
+  const decision = can(input.user, { action: 'record.import', entity: input.entity }, input.access);
   if (!decision.allowed) return { ok: false, message: decision.message };
   if (!NAME.test(input.name)) return { ok: false, message: 'a template name is lower-case letters, digits, - and _, starting with a letter (at most 63)' };
   const doc = { ...(input.mapping as JsonObject), name: input.name, entity: input.entity };
@@ -77,7 +78,7 @@ export async function saveTemplate(
       oc
         .constraint('import_templates_entity_name_key')
         .doUpdateSet({ mapping: JSON.stringify(doc), updated_at: now })
-        .where((eb) => (input.user.isAdmin ? eb.val(true) : eb('peyvand.import_templates.created_by', '=', input.user.id))),
+        .where((eb) => (input.user.isAdmin || input.access.isAdmin ? eb.val(true) : eb('peyvand.import_templates.created_by', '=', input.user.id))),
     )
     .returning('id')
     .executeTakeFirst();
@@ -85,10 +86,10 @@ export async function saveTemplate(
   return { ok: true, template: { key: `saved:${input.name}`, name: input.name, source: 'saved', pack: null, title: null, mapping: doc as unknown as ImportMappingDefinition } };
 }
 
-export async function deleteTemplate(db: Kysely<SystemTables>, input: { readonly user: AuthUser; readonly entity: string; readonly name: string }): Promise<boolean> {
-  if (!can(input.user, { action: 'record.create', entity: input.entity }).allowed) return false;
+export async function deleteTemplate(db: Kysely<SystemTables>, input: { readonly user: AuthUser; readonly access: Access; readonly entity: string; readonly name: string }): Promise<boolean> {
+  if (!can(input.user, { action: 'record.import', entity: input.entity }, input.access).allowed) return false;
   let query = tables(db).deleteFrom('peyvand.import_templates').where('entity', '=', input.entity).where('name', '=', input.name);
-  if (!input.user.isAdmin) query = query.where('created_by', '=', input.user.id);
+  if (!input.user.isAdmin && !input.access.isAdmin) query = query.where('created_by', '=', input.user.id);
   const result = await query.executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
