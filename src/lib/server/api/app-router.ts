@@ -43,6 +43,7 @@ function parseCreateTokenInput(input: Record<string, unknown>) {
   if (name.length === 0) badInput('name', 'name must not be blank');
   let scopes = null;
   if (input.scopes !== undefined && input.scopes !== null) {
+    if (!Array.isArray(input.scopes)) badInput('scopes', 'scopes must be a list, e.g. ["read", "export"], or null for every scope');
     const parsed = parseTokenScopes(input.scopes);
     if (!parsed.ok) badInput('scopes', parsed.message);
     scopes = parsed.scopes;
