@@ -63,7 +63,6 @@ export const audit = {
     'audit.summary.other': '{kind} “{subject}”: {action}',
     'audit.forbidden': 'Only administrators can see the audit trail.',
     'audit.timeline.empty': 'No changes recorded yet.',
-    'audit.timeline.by': 'by {who}',
   },
   fa: {
     'nav.audit': 'گزارش ممیزی',
@@ -128,7 +127,6 @@ export const audit = {
     'audit.summary.other': '{kind} «{subject}»: {action}',
     'audit.forbidden': 'فقط مدیران می‌توانند گزارش ممیزی را ببینند.',
     'audit.timeline.empty': 'هنوز تغییری ثبت نشده است.',
-    'audit.timeline.by': 'توسط {who}',
   },
   ar: {
     'nav.audit': 'سجل التدقيق',
@@ -193,6 +191,5 @@ export const audit = {
     'audit.summary.other': '{kind} «{subject}»: {action}',
     'audit.forbidden': 'سجل التدقيق متاح للمسؤولين فقط.',
     'audit.timeline.empty': 'لم تُسجّل أي تغييرات بعد.',
-    'audit.timeline.by': 'بواسطة {who}',
   },
 };
