@@ -24,6 +24,7 @@ export async function exportRequest(ctx: { readonly runtime: Runtime; readonly u
   if (!user || !access) error(401, 'sign in');
   const { model } = ctx.runtime.current();
   const entity = entityFromUrl(model, entityName);
+  // The export service narrows the entity to what `access` may see, and its filter to those fields.
   const format: ExportFormat = url.searchParams.get('format') === 'xlsx' ? 'xlsx' : 'csv';
   const state = readListParams(url.searchParams);
   const filter = filterOf(entity, state);

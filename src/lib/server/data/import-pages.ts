@@ -38,7 +38,7 @@ function accessOf(ctx: PageContext): Access {
 }
 
 function entityOf(ctx: PageContext, name: string): EntityModel {
-  const entity = entityFromUrl(ctx.runtime.current().model, name);
+  const entity = entityFromUrl(ctx.runtime.current().model, name, accessOf(ctx));
   const user = signedIn(ctx);
   const decision = can(user, { action: 'record.import', entity: entity.name }, accessOf(ctx));
   if (!decision.allowed) error(403, decision.message);

@@ -3,13 +3,19 @@ import { error } from '@sveltejs/kit';
 import type { EntityModel, Model } from '../../model/types.ts';
 import type { Runtime } from '../runtime.ts';
 import type { AuthUser } from '../auth/permissions.ts';
+import type { Access } from '../../access/access.ts';
+import { visibleEntity } from './record-access.ts';
 import type { HistoryEntry, RecordOutput } from './record-service.ts';
 import type { SavedView } from './saved-views.ts';
 
-export function entityFromUrl(model: Model, name: string): EntityModel {
+/**
+ * The entity a URL names, as the user may know it (`access`: hidden fields removed, read-only ones
+ * marked), so that forms, lists and column pickers never show what the user may not see.
+ */
+export function entityFromUrl(model: Model, name: string, access: Access | null = null): EntityModel {
   const entity = model.entities.find((e) => e.name === name);
   if (!entity) error(404, 'not found');
-  return entity;
+  return access ? visibleEntity(access, entity) : entity;
 }
 
 export function titleOf(entity: EntityModel, record: RecordOutput): string {

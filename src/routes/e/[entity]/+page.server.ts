@@ -11,7 +11,7 @@ const PAGE_SIZE = 50;
 export const load: PageServerLoad = async ({ params, url, locals }) => {
   const user = locals.user;
   if (!user) return { items: [], error: null };
-  const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+  const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
   const state = readListParams(url.searchParams);
   const caller = entityCaller(locals.runtime, user, entity.name);
   let page: { items: RecordOutput[]; nextCursor: string | null; total?: number; totalIsAtLeast?: boolean } = { items: [], nextCursor: null };
@@ -53,7 +53,7 @@ export const actions: Actions = {
   saveView: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) return fail(401, { viewError: 'sign in' });
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const form = await request.formData();
     try {
       await entityCaller(locals.runtime, user, entity.name).saveView({ name: String(form.get('name') ?? ''), query: String(form.get('query') ?? ''), shared: form.get('shared') === 'on' });
@@ -68,7 +68,7 @@ export const actions: Actions = {
   deleteView: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) return fail(401, { viewError: 'sign in' });
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const form = await request.formData();
     try {
       await entityCaller(locals.runtime, user, entity.name).deleteView({ id: String(form.get('id') ?? '') });
@@ -82,7 +82,7 @@ export const actions: Actions = {
   bulk: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) return fail(401, { bulkError: 'sign in' });
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const form = await request.formData();
     const ids = form.getAll('selected').map(String).slice(0, 200);
     const operation = String(form.get('operation') ?? '');

@@ -9,7 +9,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
   const user = locals.user;
   if (!user) redirect(303, '/signin');
   const model = locals.runtime.current().model;
-  const entity = entityFromUrl(model, params.entity);
+  const entity = entityFromUrl(model, params.entity, locals.access);
   const caller = entityCaller(locals.runtime, user, entity.name);
   let record: RecordOutput;
   try {
@@ -51,7 +51,7 @@ export const actions: Actions = {
   delete: async ({ params, locals, request }) => {
     const user = locals.user;
     if (!user) redirect(303, '/signin');
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const form = await request.formData();
     try {
       await entityCaller(locals.runtime, user, entity.name).delete({ id: params.id, version: Number(form.get('version')) });
@@ -62,6 +62,6 @@ export const actions: Actions = {
     redirect(303, `/e/${entity.name}`);
   },
   /** Starts one of the entity's manual workflows on this record. */
-  runWorkflow: async (event) => startManualAction(event, entityFromUrl(event.locals.runtime.current().model, event.params.entity), event.params.id),
+  runWorkflow: async (event) => startManualAction(event, entityFromUrl(event.locals.runtime.current().model, event.params.entity, event.locals.access), event.params.id),
   completeTask: (event) => completeTaskAction(event),
 };

@@ -3,13 +3,13 @@ import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl } from '$lib/server/records/page-support.ts';
 import { readRecordForm, refusal } from '$lib/server/records/form-actions.ts';
 
-export const load: PageServerLoad = ({ params, locals }) => ({ entity: entityFromUrl(locals.runtime.current().model, params.entity) });
+export const load: PageServerLoad = ({ params, locals }) => ({ entity: entityFromUrl(locals.runtime.current().model, params.entity, locals.access) });
 
 export const actions: Actions = {
   default: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) redirect(303, '/signin');
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const { decoded, errors } = await readRecordForm(request, entity, locals, 'create');
     if (decoded.issues.length > 0) return fail(400, { values: decoded.values, errors, message: null });
     let id: string;

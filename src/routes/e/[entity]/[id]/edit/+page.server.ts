@@ -9,7 +9,7 @@ import type { JsonValue } from '$lib/model/types.ts';
 export const load: PageServerLoad = async ({ params, locals }) => {
   const user = locals.user;
   if (!user) redirect(303, '/signin');
-  const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+  const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
   try {
     const record = await entityCaller(locals.runtime, user, entity.name).get({ id: params.id });
     return { entity, record, title: titleOf(entity, record), titles: await relationTitles(locals.runtime, user, entity, [record]) };
@@ -28,7 +28,7 @@ export const actions: Actions = {
   save: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) redirect(303, '/signin');
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const { decoded, errors } = await readRecordForm(request, entity, locals, 'edit');
     if (decoded.issues.length > 0 || decoded.version === null) return fail(400, { values: decoded.values, errors, message: null });
     try {
@@ -49,7 +49,7 @@ export const actions: Actions = {
   resolve: async ({ request, params, locals }) => {
     const user = locals.user;
     if (!user) redirect(303, '/signin');
-    const entity = entityFromUrl(locals.runtime.current().model, params.entity);
+    const entity = entityFromUrl(locals.runtime.current().model, params.entity, locals.access);
     const form = await request.formData();
     let mine: Record<string, JsonValue | null>;
     try {
