@@ -20,6 +20,7 @@ import { createToken, MAX_TOKEN_DAYS, parseTokenScopes } from '../lib/server/aut
 import { generatePassword } from '../lib/server/auth/passwords.ts';
 import { serve, worker } from './serve.ts';
 import { data, DATA_USAGE } from './data.ts';
+import { privacy, PRIVACY_USAGE } from './privacy.ts';
 
 const USAGE = `Usage: peyvand <command>
 
@@ -33,8 +34,15 @@ const USAGE = `Usage: peyvand <command>
   pack export <dir|file.json> [--pack NAME] [--json]
                                            write an installed pack as a folder, or one bundle file (.json)
 ${DATA_USAGE}
+${PRIVACY_USAGE}
   types <out.d.ts>                         write the deployment's TypeScript types
   user create --email E --name N [--admin] [--password P]
+  user create <email> --name N [--role R]… [--team T]…
+                                           a user with roles and teams, and a one-time password (shown once)
+  user roles <email> R1,R2                 the roles the user holds from now on ("" for none)
+  team create <name> [--parent P]          a team, under team P when given
+  team add <team> <email>                  make the user a member of the team
+  role list [--json]                       the roles of the model and who holds them
   token create --email E --name N [--scope read,write,export,import,admin] [--expires-in-days D]
                                            a bearer token for scripts and integrations (default: every
                                            scope, no expiry)
@@ -234,6 +242,8 @@ export async function main(argv: string[]): Promise<number> {
         return await worker(rest);
       case 'data':
         return await data(rest);
+      case 'privacy':
+        return await privacy(rest);
       case 'audit':
         return await (await import('./audit.ts')).audit(rest);
       case 'pack':
@@ -241,7 +251,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'types':
         return await types(rest);
       case 'user':
-        return await user(rest);
+        // `user create --email …` is the original form; the others are access administration.
+        return rest[0] === 'create' && rest.some((a) => a === '--email' || a.startsWith('--email=')) ? await user(rest) : await (await import('./access.ts')).access('user', rest);
+      case 'team':
+      case 'role':
+        return await (await import('./access.ts')).access(command, rest);
       case 'token':
         return await token(rest);
       case 'help':

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { startRuntime, type Runtime } from '../lib/server/runtime.ts';
 import { ensureFirstAdmin } from '../lib/server/auth/users.ts';
 import { handleTrpcNode, TRPC_PREFIX } from '../lib/server/api/http.ts';
+import { installDemoAccess } from '../lib/server/access/demo-access.ts';
 import { applyPackFolder } from '../lib/server/packs/pack-service.ts';
 import { readSeedData } from '../lib/server/packs/read-pack.ts';
 import { seedData } from '../lib/server/packs/seed.ts';
@@ -56,6 +57,8 @@ export async function installDemo(runtime: Runtime, log: (line: string) => void)
   if (builtins.installed.length > 0) log(`built-in workflows: ${builtins.installed.join(', ')}`);
   for (const s of builtins.skipped) log(`built-in workflow ${s.file} not installed: ${s.reason}`);
   await runtime.refresh();
+  // Teams, a manager and two reps (one-time passwords printed once), records shared out between the reps.
+  await installDemoAccess(runtime, log);
 }
 
 export async function serve(args: string[]): Promise<number> {
