@@ -76,10 +76,26 @@ async function sessionUser(event: Parameters<Handle>[0]['event']): Promise<AuthU
   return session.user;
 }
 
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * SvelteKit's own check on form posts, repeated here because SvelteKit skips it under `vite dev`:
+ * a form-encoded POST (what a page on another site can send) must come from this origin. /trpc has
+ * its own, stricter rule (api/http.ts).
+ */
+function isCrossSiteForm(request: Request, url: URL): boolean {
+  if (request.method === 'GET' || request.method === 'HEAD' || url.pathname.startsWith('/trpc/')) return false;
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return FORM_TYPES.includes(type) && request.headers.get('origin') !== url.origin;
+}
+
 /** Pages anyone may see; everything else needs a session. */
 const PUBLIC = ['/signin', '/healthz', '/trpc/', '/favicon'];
 
 export const handle: Handle = async ({ event, resolve }) => {
+  if (isCrossSiteForm(event.request, event.url)) {
+    return new Response(`Cross-site ${event.request.method} form submissions are forbidden`, { status: 403, headers: securityHeaders(event.url.protocol === 'https:') });
+  }
   event.locals.runtime = await runtime();
   const cookieLocale = event.cookies.get(PREFERENCE_COOKIES.locale);
   const locale = isLocale(cookieLocale) ? cookieLocale : acceptedLocale(event.request.headers.get('accept-language'));
@@ -92,6 +108,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.user = await sessionUser(event);
   // Roles and teams, once per request: pages and their server-side API calls ask the same policy.
   event.locals.access = event.locals.user ? await event.locals.runtime.accessOf(event.locals.user) : null;
+  // A role with `administer` makes its holders administrators for this request, everywhere.
+  if (event.locals.user && event.locals.access?.isAdmin && !event.locals.user.isAdmin) event.locals.user = { ...event.locals.user, isAdmin: true };
 
   const path = event.url.pathname;
   const isPublic = PUBLIC.some((p) => path === p || path.startsWith(p));
