@@ -15,6 +15,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface WebApp {
   readonly base: string;
+  /** A module of the app as SvelteKit's server sees it (aliases resolved), e.g. '/src/hooks.server.ts'. */
+  load(path: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startWebApp(runtime: Runtime): Promise<WebApp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    load: (path) => vite.ssrLoadModule(path),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
