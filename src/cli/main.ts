@@ -37,6 +37,12 @@ ${DATA_USAGE}
 ${PRIVACY_USAGE}
   types <out.d.ts>                         write the deployment's TypeScript types
   user create --email E --name N [--admin] [--password P]
+  user create <email> --name N [--role R]… [--team T]…
+                                           a user with roles and teams, and a one-time password (shown once)
+  user roles <email> R1,R2                 the roles the user holds from now on ("" for none)
+  team create <name> [--parent P]          a team, under team P when given
+  team add <team> <email>                  make the user a member of the team
+  role list [--json]                       the roles of the model and who holds them
   token create --email E --name N [--scope read,write,export,import,admin] [--expires-in-days D]
                                            a bearer token for scripts and integrations (default: every
                                            scope, no expiry)
@@ -245,7 +251,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'types':
         return await types(rest);
       case 'user':
-        return await user(rest);
+        // `user create --email …` is the original form; the others are access administration.
+        return rest[0] === 'create' && rest.some((a) => a === '--email' || a.startsWith('--email=')) ? await user(rest) : await (await import('./access.ts')).access('user', rest);
+      case 'team':
+      case 'role':
+        return await (await import('./access.ts')).access(command, rest);
       case 'token':
         return await token(rest);
       case 'help':
