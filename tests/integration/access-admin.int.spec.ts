@@ -6,18 +6,20 @@
  */
 import { fileURLToPath } from 'node:url';
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.ts';
 import { openTestRuntime } from '../support/runtime.ts';
 import { applyPackFolder, exportInstalledPack } from '../../src/lib/server/packs/pack-service.ts';
 import { readSeedData } from '../../src/lib/server/packs/read-pack.ts';
 import { seedData } from '../../src/lib/server/packs/seed.ts';
-import { createUser } from '../../src/lib/server/auth/users.ts';
+import { createUser, ensureFirstAdmin } from '../../src/lib/server/auth/users.ts';
+import { installDemo } from '../../src/cli/serve.ts';
 import { findRole } from '../../src/lib/model/types.ts';
 import { entityCaller } from '../../src/lib/server/records/page-support.ts';
 import { removeRole, saveRole } from '../../src/lib/server/access/role-service.ts';
-import { addMember, createTeam, moveTeam } from '../../src/lib/server/access/team-service.ts';
-import { createManagedUser, disableUser, setUserRoles } from '../../src/lib/server/access/user-admin-service.ts';
+import { addMember, createTeam, listTeams, moveTeam } from '../../src/lib/server/access/team-service.ts';
+import { createManagedUser, disableUser, listUsers, setUserRoles } from '../../src/lib/server/access/user-admin-service.ts';
 import type { AccessResult } from '../../src/lib/server/access/access-result.ts';
 import type { AuthUser } from '../../src/lib/server/auth/permissions.ts';
 import type { Runtime } from '../../src/lib/server/runtime.ts';
@@ -217,4 +219,51 @@ describe.each(BACKENDS)('access administration on %s', (kind) => {
     const calls = [() => plain.access.roles.list(), () => plain.access.teams.list(), () => plain.access.users.list(), () => plain.access.users.create({ email: 'x@example.com', name: 'X' })];
     for (const call of calls) expect((await refusal(call())).code).toBe('FORBIDDEN');
   });
+});
+
+describe.each(BACKENDS)('the demo\'s people on %s', (kind) => {
+  let runtime: Runtime;
+  let dispose: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ runtime, dispose } = await openTestRuntime(kind, 'peyvand_access_demo'));
+  });
+
+  afterAll(async () => {
+    await dispose();
+  });
+
+  it('makes the teams, the manager and the reps once, with passwords printed once, and shares the records out', async () => {
+    const first = await ensureFirstAdmin(runtime.database.db);
+    expect(first).not.toBeNull();
+    const lines: string[] = [];
+    await installDemo(runtime, (line) => lines.push(line));
+    expect(lines.filter((l) => l.includes('password:'))).toHaveLength(3);
+    const users = await listUsers(runtime.database.db);
+    const byEmail = (email: string) => users.find((u) => u.email === email);
+    expect(byEmail('admin@peyvand.local')?.roles).toEqual(['admin']);
+    expect(byEmail('manager@peyvand.local')).toMatchObject({ roles: ['sales_manager'], teams: [expect.objectContaining({ name: 'Sales' })], mustChangePassword: true });
+    expect(byEmail('rep.tehran@peyvand.local')).toMatchObject({ roles: ['sales_rep'], teams: [expect.objectContaining({ name: 'Tehran office' })] });
+    expect(byEmail('rep.dubai@peyvand.local')).toMatchObject({ roles: ['sales_rep'], teams: [expect.objectContaining({ name: 'Dubai office' })] });
+    const teams = await listTeams(runtime.database.db);
+    const sales = teams.find((t) => t.name === 'Sales');
+    expect(teams.filter((t) => t.parentId === sales?.id).map((t) => t.name).sort()).toEqual(['Dubai office', 'Tehran office']);
+    // Each rep owns some deals, contacts and companies.
+    for (const entity of ['deal', 'contact', 'company']) {
+      const owners = await sql<{ owner: string | null; n: number }>`select owner, count(*)::int as n from ${sql.id('data', entity)} group by owner`.execute(runtime.database.db);
+      for (const rep of ['rep.tehran@peyvand.local', 'rep.dubai@peyvand.local']) expect(owners.rows.find((r) => r.owner === byEmail(rep)?.id)?.n, `${entity} ${rep}`).toBeGreaterThan(0);
+    }
+    // The Tehran rep sees their own deals only.
+    const tehran = byEmail('rep.tehran@peyvand.local');
+    if (!tehran) throw new Error('no Tehran rep');
+    const seen = await entityCaller(runtime, { ...tehran, mustChangePassword: false }, 'deal').list({ limit: 50 });
+    expect(seen.items.length).toBeGreaterThan(0);
+    expect(seen.items.every((d) => d.owner === tehran.id)).toBe(true);
+
+    // A restart changes nothing and prints no password.
+    const again: string[] = [];
+    await installDemo(runtime, (line) => again.push(line));
+    expect(again.filter((l) => l.includes('password') || l.startsWith('demo'))).toEqual([]);
+    expect((await listUsers(runtime.database.db)).length).toBe(users.length);
+  }, 120_000);
 });
