@@ -8,6 +8,8 @@
  *   await caller.workflows.runs({ status: 'dead' });                 // dead letters
  *   await caller.workflows.retry({ id });
  */
+import { grantIdentity, identityOf } from '../rules/workflow-identity.ts';
+import { findUserByEmail } from '../auth/users.ts';
 import type { TRPCError } from '@trpc/server';
 import { findWorkflow } from '../../model/types.ts';
 import { servicesFromEnv } from '../jobs/from-env.ts';
@@ -99,6 +101,26 @@ export const workflowRouter = router({
       const result = unwrapWorkflow(await retryRun(ctx.runtime.database.db, input.id));
       ctx.runtime.wakeJobs();
       return result;
+    }),
+  /** Who the workflow runs as (null: the platform, every right). */
+  identity: procedure({ action: 'admin' })
+    .input(parseObjectInput)
+    .query(async ({ ctx, input }) => identityOf(ctx.runtime.database.db, workflowName(input))),
+  /** Grants the workflow an identity by the user's email, or withdraws it (`email: null`). */
+  setIdentity: procedure({ action: 'admin' })
+    .input(parseObjectInput)
+    .mutation(async ({ ctx, input }) => {
+      const name = workflowName(input);
+      if (!findWorkflow(ctx.runtime.current().model, name)) throw new PeyvandApiError('NOT_FOUND', 'no such workflow', { peyvandCode: 'not-found' });
+      let userId: string | null = null;
+      if (input.email !== null) {
+        const user = await findUserByEmail(ctx.runtime.database.db, requiredText(input, 'email', 320));
+        if (!user || user.disabledAt) throw new PeyvandApiError('BAD_REQUEST', 'no active user with this email', { peyvandCode: 'invalid' });
+        userId = user.id;
+      }
+      const granted = await grantIdentity(ctx.runtime.database.db, { workflow: name, userId, grantedBy: requireUser(ctx).id });
+      if (!granted.ok) throw new PeyvandApiError('BAD_REQUEST', granted.error, { peyvandCode: 'invalid' });
+      return identityOf(ctx.runtime.database.db, name);
     }),
   webhookSecret: procedure({ action: 'model.change' })
     .input(parseObjectInput)

@@ -3,6 +3,8 @@ import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl, relationTitles, titleOf } from '$lib/server/records/page-support.ts';
 import type { RecordOutput } from '$lib/server/records/record-service.ts';
+import { can } from '$lib/server/auth/permissions.ts';
+import { visibleEntity } from '$lib/server/records/record-access.ts';
 import { completeTaskAction, recordAutomation, startManualAction } from '$lib/server/rules/automation-pages.ts';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
@@ -19,7 +21,10 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     throw cause;
   }
   // Records of other entities that point here (a company's contacts and deals), fetched together.
-  const links = model.entities.flatMap((other) => other.fields.filter((field) => field.relation?.entity === entity.name).map((field) => ({ other, field })));
+  // Only entities the user may read, through relation fields they may see.
+  const access = locals.access;
+  const readable = access ? model.entities.filter((e) => can(user, { action: 'record.read', entity: e.name }, access).allowed).map((e) => visibleEntity(access, e)) : [];
+  const links = readable.flatMap((other) => other.fields.filter((field) => field.relation?.entity === entity.name).map((field) => ({ other, field })));
   const incoming = await Promise.all(
     links.map(async ({ other, field }) => {
       const page = await entityCaller(locals.runtime, user, other.name).list({ filter: { field: field.name, op: 'eq', value: record.id }, limit: 10, includeTotal: true });
@@ -36,6 +41,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     caller.history({ id: params.id }),
     recordAutomation(locals, user, entity, String(record.id)),
   ]);
+  // Names of the people an owner change in the history names.
+  const ownerIds = [...new Set(history.flatMap((h) => (h.changes.owner ? [h.changes.owner.old, h.changes.owner.new] : [])).filter((v): v is string => typeof v === 'string'))];
+  const people = ownerIds.length > 0 ? await locals.runtime.database.db.selectFrom('peyvand.users').select(['id', 'name']).where('id', 'in', ownerIds).execute() : [];
   return {
     entity,
     record,
@@ -43,7 +51,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     titles,
     incoming,
     history,
+    users: Object.fromEntries(people.map((p) => [p.id, p.name])),
     automation,
+    isAdmin: user.isAdmin,
   };
 };
 
