@@ -8,7 +8,9 @@ import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppRouter, type AppRouter } from '../../src/lib/server/api/app-router.ts';
-import { PeyvandApiError, type ApiContext, type ApiMeta } from '../../src/lib/server/api/trpc.ts';
+import { PeyvandApiError, procedure, router as trpcRouter, type ApiContext, type ApiMeta } from '../../src/lib/server/api/trpc.ts';
+import { createUser } from '../../src/lib/server/auth/users.ts';
+import { grantRoles } from '../support/access.ts';
 import { startRuntime, type Runtime } from '../../src/lib/server/runtime.ts';
 import { applyPackFolder } from '../../src/lib/server/packs/pack-service.ts';
 import type { AuthUser, Permission } from '../../src/lib/server/auth/permissions.ts';
@@ -128,9 +130,13 @@ describe('router permissions (b2b-sales)', () => {
       'users.list', 'users.create', 'users.setRoles', 'users.setTeams', 'users.disable', 'users.enable',
       'shares.list', 'shares.add', 'shares.remove', 'owner.reassign',
     ].map((p) => `access.${p}`);
-    for (const path of [...statics, ...admin, ...workflows, ...access]) expect(paths).toContain(path);
+    const audit = ['audit.records', 'audit.config', 'privacy.exportPerson', 'privacy.erasePerson'];
+    for (const path of [...statics, ...admin, ...workflows, ...access, ...audit]) expect(paths).toContain(path);
     expect(paths.filter((p) => p.startsWith('access.'))).toHaveLength(access.length);
-    expect(paths).toHaveLength(B2B_ENTITIES.length * ENTITY_PROCEDURES.length + statics.length + admin.length + workflows.length + access.length);
+    expect(paths.filter((p) => p.startsWith('entities.'))).toHaveLength(B2B_ENTITIES.length * ENTITY_PROCEDURES.length);
+    // Every procedure lives under a known router (a new one must be added here, with its permission checks below).
+    const routers = ['auth', 'meta', 'entities', 'admin', 'workflows', 'audit', 'privacy', 'access'];
+    for (const path of paths) expect(routers, path).toContain(path.split('.')[0]);
   });
 
   it('every procedure declares a permission, and record procedures name their entity and action', () => {
@@ -161,6 +167,7 @@ describe('router permissions (b2b-sales)', () => {
       if (path === 'meta.versions') expect(permission?.action).toBe('admin');
       if (parts[0] === 'admin') expect(permission, path).toEqual({ action: 'model.change' });
       if (parts[0] === 'workflows') expect(['admin', 'model.change'], path).toContain(permission?.action);
+      if (parts[0] === 'audit' || parts[0] === 'privacy') expect(permission, path).toEqual({ action: 'admin' });
       // Sharing and reassigning check record.update on the entity the input names, inside the procedure.
       if (parts[0] === 'access') expect(permission?.action, path).toBe(parts[1] === 'shares' || parts[1] === 'owner' ? 'authenticated' : 'admin');
     }
@@ -209,8 +216,31 @@ describe('router permissions (b2b-sales)', () => {
     expect(await recordCount()).toBe(before);
   });
 
+  it('refuses a procedure that declares no permission, before its resolver runs', async () => {
+    let ran = false;
+    const bare = trpcRouter({ open: procedure(undefined as unknown as Permission).query(() => { ran = true; return 'reached'; }) });
+    const error = await refusal(bare.createCaller({ runtime, user: user({ isAdmin: true }) }).open());
+    expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(error.message).toBe('procedure without a declared permission');
+    expect(ran).toBe(false);
+  });
+
+  it('gives a signed-in user without a role no record at all', async () => {
+    const nobody = caller(user());
+    for (const e of B2B_ENTITIES) {
+      const error = await refusal(callAt(nobody, `entities.${e}.list`)({}));
+      expect(error.code, e).toBe('FORBIDDEN');
+      expect(error instanceof PeyvandApiError ? error.detail.peyvandCode : null, e).toBe('forbidden');
+    }
+  });
+
   it('lets a signed-in user read and write records but not administer', async () => {
-    const member = caller(user());
+    const created = await createUser(runtime.database.db, { email: 'member@example.com', name: 'Member', password: 'a long enough password' });
+    if (!created.ok) throw new Error(created.error.message);
+    await grantRoles(runtime.database, [created.user.id]);
+    model = (await runtime.refresh()).model;
+    router = buildAppRouter(model);
+    const member = caller(user({ id: created.user.id, email: created.user.email }));
     await expect(callAt(member, 'entities.company.list')({})).resolves.toMatchObject({ items: [] });
     const error = await refusal(callAt(member, 'meta.versions')());
     expect(error.code).toBe('FORBIDDEN');
@@ -223,6 +253,8 @@ describe('router permissions (b2b-sales)', () => {
     for (const path of ['access.roles.list', 'access.roles.save', 'access.teams.save', 'access.users.list', 'access.users.create', 'access.users.setRoles', 'access.users.disable']) {
       expect((await refusal(callAt(member, path)({}))).code, path).toBe('FORBIDDEN');
     }
-    expect((await refusal(callAt(member, 'access.shares.list')({ entity: 'deal', id: SOME_ID }))).code).toBe('FORBIDDEN');
+    expect((await refusal(callAt(caller(user()), 'access.shares.list')({ entity: 'deal', id: SOME_ID }))).code).toBe('FORBIDDEN');
+    // With the right to change deals, a deal that does not exist is simply not found.
+    expect((await refusal(callAt(member, 'access.shares.list')({ entity: 'deal', id: SOME_ID }))).code).toBe('NOT_FOUND');
   });
 });

@@ -70,6 +70,16 @@ export const ROLES = {
       company: { read: 'all' },
     },
   }),
+  /** Imports contacts and deals, reading every contact but not how to reach them. */
+  blindImporter: role({
+    name: 'blind_importer',
+    title: 'Blind importer',
+    entities: {
+      contact: { create: true, read: 'all', import: true, fields: { email: 'hidden', phone: 'hidden' } },
+      deal: { create: true, read: 'all', import: true },
+      company: { read: 'all' },
+    },
+  }),
   /** Added to a rep to let them import contacts (same scopes as the rep). */
   contactImporter: role({
     name: 'contact_importer',
@@ -147,7 +157,7 @@ export async function buildAccessFixture(runtime: Runtime): Promise<AccessFixtur
   await grantRoles(runtime.database, [manager.id], [ROLES.salesManager]);
   await grantRoles(runtime.database, [repA.id, repA2.id, repB.id], [ROLES.salesRep]);
   await grantRoles(runtime.database, [support.id], [ROLES.support]);
-  await grantRoles(runtime.database, [], [ROLES.contactImporter]);
+  await grantRoles(runtime.database, [], [ROLES.contactImporter, ROLES.blindImporter]);
   await notifyAuthChange(runtime.database.db);
   await runtime.refresh();
   runtime.forgetAuthentications();
