@@ -362,6 +362,20 @@ describe.each(BACKENDS)('access control on %s', (kind) => {
       }
     });
 
+    it('does not let an edit share become a delete by taking the record over', async () => {
+      const target = await recordOf(runtime, f.entities.contact, f.users.repA.id, { full_name: 'Shared For Editing', email: 'shared.for.editing@tehran.example' });
+      const id = await share('contact', target, { user: f.users.repB.id }, 'edit');
+      try {
+        // repB may delete contacts they own: owning this one would turn the edit share into a delete.
+        const reassigned = await runtime.caller(f.users.repB).access.owner.reassign({ entity: 'contact', id: target, owner: f.users.repB.id }).catch((error: unknown) => String(error));
+        const deleted = await api(f.users.repB, 'contact').delete({ id: target }).catch((error: unknown) => String(error));
+        expect(await stored('contact', target), `the contact shared for editing was deleted (reassign: ${JSON.stringify(reassigned)}, delete: ${JSON.stringify(deleted)})`).toBeDefined();
+        expect(await stored('contact', target), 'the share grantee took the contact over').toMatchObject({ owner: f.users.repA.id });
+      } finally {
+        await unshare(id);
+      }
+    });
+
     it('reaches the members of a team shared with, and of its sub-teams', async () => {
       const toDubai = await share('deal', f.deals.repA2, { team: f.teams.dubai }, 'read');
       const toSales = await share('deal', f.deals.manager, { team: f.teams.sales }, 'read');
