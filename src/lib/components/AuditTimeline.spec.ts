@@ -3,8 +3,15 @@ import type { Component } from 'svelte';
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { entityOf } from '../forms/pack-fixture.ts';
-import type { EntityModel } from '../model/types.ts';
-import type { TimelineEntry } from './AuditTimeline.svelte';
+import type { EntityModel, JsonValue } from '../model/types.ts';
+
+/** The component's `TimelineEntry` (tsc cannot read a .svelte module's exports). */
+interface TimelineEntry {
+  readonly at: string;
+  readonly action: 'create' | 'update' | 'delete';
+  readonly actor: { readonly id: string; readonly name: string } | null;
+  readonly changes: Readonly<Record<string, { readonly old: JsonValue; readonly new: JsonValue }>>;
+}
 
 type Props = {
   entries: readonly TimelineEntry[];
