@@ -46,6 +46,7 @@ describe('field types in expressions', () => {
       relation: 'text',
       tags: 'list',
       auto_number: 'text',
+      consent: 'boolean',
     });
   });
 });
