@@ -13,12 +13,17 @@ import { workflowRouter } from './workflow-router.ts';
 import { privacyRouter } from './privacy-router.ts';
 import { entityRouter } from './entity-router.ts';
 import { parseObjectInput, requiredText } from './input.ts';
-import { PeyvandApiError, procedure, requireUser, router, type ApiContext } from './trpc.ts';
+import { PeyvandApiError, procedure, requireAccess, requireUser, router, type ApiContext } from './trpc.ts';
+import { can } from '../auth/permissions.ts';
+import { visibleEntity } from '../records/record-access.ts';
 
 const metaRouter = router({
+  /** The model as the caller may know it: entities they can read, without fields hidden from them. */
   model: procedure({ action: 'model.read' }).query(({ ctx }) => {
     const current = ctx.runtime.current();
-    return { version: current.version, hash: current.model.hash, packs: current.model.packs, entities: current.model.entities };
+    const access = requireAccess(ctx);
+    const entities = current.model.entities.filter((e) => can(ctx.user, { action: 'record.read', entity: e.name }, access).allowed).map((e) => visibleEntity(access, e));
+    return { version: current.version, hash: current.model.hash, packs: current.model.packs, entities };
   }),
   versions: procedure({ action: 'admin' }).query(async ({ ctx }) => {
     const rows = await listModelVersions(ctx.runtime.database.db);

@@ -8,7 +8,9 @@
  *   const issues = lockedFieldIssues(access, entity, input);  // refuses hidden / read-only fields
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { hiddenFields, lockedFields, rightsFor, type Access } from '../../access/access.ts';
+import { hiddenFields as roleHiddenFields, lockedFields, rightsFor, type Access } from '../../access/access.ts';
+import { compileExpression } from '../../expressions/compile-expression.ts';
+import { scopeForEntity } from '../../expressions/scope-for-entity.ts';
 import type { RecordScope } from '../../access/role-model.ts';
 import { FIELD_TYPES } from '../../fields/registry.ts';
 import type { EntityModel, JsonValue } from '../../model/types.ts';
@@ -36,6 +38,50 @@ export function recordScope(access: Access, entity: EntityModel, action: ScopedA
   return sql<SqlBool>`(${owned} or id in (select s.record_id from peyvand.record_shares s where s.entity = ${entity.name} and ${grantee}${kind}))`;
 }
 
+const hiddenCache = new WeakMap<Access, WeakMap<EntityModel, ReadonlySet<string>>>();
+
+/**
+ * The fields of `entity` the user may not see: those their roles hide, and the computed fields
+ * that would give them away — a roll-up over records the user cannot all read (its stored total
+ * counts them) or over a hidden field, and a formula that reads a hidden field.
+ */
+export function hiddenFields(access: Access, entity: EntityModel): ReadonlySet<string> {
+  if (access.isAdmin) return NOTHING;
+  let perEntity = hiddenCache.get(access);
+  if (!perEntity) {
+    perEntity = new WeakMap();
+    hiddenCache.set(access, perEntity);
+  }
+  const hit = perEntity.get(entity);
+  if (hit) return hit;
+  const hidden = new Set(roleHiddenFields(access, entity.name));
+  for (const field of entity.fields) {
+    const rollup = field.computed?.kind === 'rollup' ? field.computed : null;
+    if (!rollup) continue;
+    const over = rightsFor(access, rollup.entity).read !== 'all' || (rollup.field !== null && roleHiddenFields(access, rollup.entity).has(rollup.field));
+    if (over) hidden.add(field.name);
+  }
+  const formulas = entity.fields.flatMap((f) => {
+    if (f.computed?.kind !== 'formula') return [];
+    const compiled = compileExpression(f.computed.expression, scopeForEntity(entity));
+    return [{ name: f.name, reads: compiled.ok ? compiled.expression.references : [] }];
+  });
+  // A formula may read another formula: hide until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const formula of formulas) {
+      if (!hidden.has(formula.name) && formula.reads.some((name) => hidden.has(name))) {
+        hidden.add(formula.name);
+        changed = true;
+      }
+    }
+  }
+  perEntity.set(entity, hidden);
+  return hidden;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
 /** True when no row is out of reach: the caller may skip the condition. */
 export function seesEverything(access: Access, entity: EntityModel, action: ScopedAction): boolean {
   return recordScope(access, entity, action) === null;
@@ -43,7 +89,7 @@ export function seesEverything(access: Access, entity: EntityModel, action: Scop
 
 /** The record without the fields the user may not see. */
 export function visibleRecord<T extends Readonly<Record<string, JsonValue>>>(access: Access, entity: EntityModel, record: T): T {
-  const hidden = hiddenFields(access, entity.name);
+  const hidden = hiddenFields(access, entity);
   if (hidden.size === 0) return record;
   const out: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(record)) if (!hidden.has(key)) out[key] = value;
@@ -52,7 +98,7 @@ export function visibleRecord<T extends Readonly<Record<string, JsonValue>>>(acc
 
 /** Changes of a history entry or event without hidden fields. */
 export function visibleChanges<V>(access: Access, entity: EntityModel, changes: Readonly<Record<string, V>>): Record<string, V> {
-  const hidden = hiddenFields(access, entity.name);
+  const hidden = hiddenFields(access, entity);
   return Object.fromEntries(Object.entries(changes).filter(([name]) => !hidden.has(name)));
 }
 
@@ -62,9 +108,9 @@ export function visibleChanges<V>(access: Access, entity: EntityModel, changes: 
  */
 export function lockedFieldIssues(access: Access, entity: EntityModel, input: unknown, path = ''): FieldIssue[] {
   if (access.isAdmin || input === null || typeof input !== 'object' || Array.isArray(input)) return [];
-  const locked = lockedFields(access, entity.name);
+  const hidden = hiddenFields(access, entity);
+  const locked = new Set([...lockedFields(access, entity.name), ...hidden]);
   if (locked.size === 0) return [];
-  const hidden = hiddenFields(access, entity.name);
   const issues: FieldIssue[] = [];
   for (const key of Object.keys(input)) {
     if (!locked.has(key)) continue;
@@ -84,8 +130,8 @@ export function lockedFieldIssues(access: Access, entity: EntityModel, input: un
 export function visibleEntity(access: Access, entity: EntityModel): EntityModel {
   if (access.isAdmin) return entity;
   const fields = rightsFor(access, entity.name).fields;
-  if (Object.keys(fields).length === 0) return entity;
-  const hidden = hiddenFields(access, entity.name);
+  const hidden = hiddenFields(access, entity);
+  if (Object.keys(fields).length === 0 && hidden.size === 0) return entity;
   return {
     ...entity,
     fields: entity.fields.filter((f) => !hidden.has(f.name)).map((f) => (fields[f.name] === 'read' && !f.readOnly ? { ...f, readOnly: true } : f)),
@@ -100,7 +146,7 @@ export function visibleEntity(access: Access, entity: EntityModel): EntityModel 
  * column may be used.
  */
 export function visibleSearchText(access: Access, entity: EntityModel): Expression<string> | null {
-  const hidden = hiddenFields(access, entity.name);
+  const hidden = hiddenFields(access, entity);
   const searchableHidden = entity.fields.some((f) => hidden.has(f.name) && FIELD_TYPES[f.type].searchable);
   if (!searchableHidden) return null;
   const parts = entity.fields

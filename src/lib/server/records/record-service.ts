@@ -16,8 +16,7 @@ import { DATA_SCHEMA, SEARCH_COLUMN, sequenceName } from '../schema/object-names
 import { derivedIndexes, fieldColumns } from '../schema/plan.ts';
 import { fail, ok, type RecordError, type RecordResult } from './record-error.ts';
 import { rightsFor, type Access } from '../../access/access.ts';
-import { hiddenFields } from '../../access/access.ts';
-import { lockedFieldIssues, recordScope, visibleChanges, visibleRecord, visibleSearchText, type ScopedAction } from './record-access.ts';
+import { hiddenFields, lockedFieldIssues, recordScope, visibleChanges, visibleRecord, visibleSearchText, type ScopedAction } from './record-access.ts';
 import { afterCursor, compileFilter, compileSearch, compileSort, decodeCursor, encodeCursor, LIST_LIMITS, ListQueryError, orderBy, type ListInput } from './list-query.ts';
 
 export type RecordOutput = Readonly<Record<string, JsonValue>>;
@@ -543,7 +542,7 @@ export async function listRecords(ctx: RecordContext, entity: EntityModel, input
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMITS.maxPageSize) {
       return fail({ code: 'invalid', message: `limit must be a whole number from 1 to ${LIST_LIMITS.maxPageSize}`, issues: [{ path: '/limit', field: null, message: `at most ${LIST_LIMITS.maxPageSize} records per page` }] });
     }
-    const hidden = hiddenFields(ctx.access, entity.name);
+    const hidden = hiddenFields(ctx.access, entity);
     const sort = compileSort(entity, input.sort, hidden);
     const conditions = [];
     const scope = recordScope(ctx.access, entity, 'read');

@@ -69,7 +69,7 @@ describe('planMigration: entities', () => {
     const contact = entity('contact', { full_name: TEXT, email: { type: 'string', 'x-unique': true }, company_id: relation('company', 'cascade') }, { required: ['full_name'] });
     const steps = plan([company], [company, contact], { trigram: true });
 
-    expect(kinds(steps)).toEqual(['entity.create', 'index.add', 'index.add', 'index.add', 'relation.add']);
+    expect(kinds(steps)).toEqual(['entity.create', 'index.add', 'index.add', 'index.add', 'index.add', 'relation.add']);
     expect(steps.every((s) => !s.destructive)).toBe(true);
     const create = actionOf(only(steps, 'entity.create'), 'create-table');
     expect(create.table).toBe('contact');
@@ -88,6 +88,7 @@ describe('planMigration: entities', () => {
     expect(steps.filter((s) => s.kind === 'index.add').map((s) => actionOf(s, 'create-index').index)).toEqual([
       { name: 'contact__email__key', columns: [{ column: 'email', direction: 'asc' }], unique: true, method: 'btree' },
       { name: 'contact__company_id__idx', columns: [{ column: 'company_id', direction: 'asc' }], unique: false, method: 'btree' },
+      { name: 'contact__owner__idx', columns: [{ column: 'owner', direction: 'asc' }, { column: 'id', direction: 'asc' }], unique: false, method: 'btree' },
       { name: 'contact___search__trgm', columns: [{ column: '_search', direction: 'asc' }], unique: false, method: 'trigram' },
     ]);
     const link = only(steps, 'relation.add');
@@ -108,13 +109,14 @@ describe('planMigration: entities', () => {
     const steps = plan(before, after);
 
     const structural = kinds(steps).filter((k) => k !== 'field.update');
-    expect(structural).toEqual(['entity.rename', 'field.rename', 'index.rename', 'index.rename', 'relation.rename']);
+    expect(structural).toEqual(['entity.rename', 'field.rename', 'index.rename', 'index.rename', 'index.rename', 'relation.rename']);
     expect(steps.some((s) => s.destructive)).toBe(false);
     expect(actionOf(only(steps, 'entity.rename'), 'rename-table')).toEqual({ type: 'rename-table', from: 'company', to: 'firm' });
     expect(actionOf(only(steps, 'field.rename'), 'rename-columns')).toEqual({ type: 'rename-columns', table: 'firm', pairs: [], sequence: ['company__number__seq', 'firm__number__seq'] });
     expect(steps.filter((s) => s.kind === 'index.rename').map((s) => s.action)).toEqual([
       { type: 'rename-index', from: 'company__name__key', to: 'firm__name__key' },
       { type: 'rename-index', from: 'company__parent_id__idx', to: 'firm__parent_id__idx' },
+      { type: 'rename-index', from: 'company__owner__idx', to: 'firm__owner__idx' },
     ]);
     expect(actionOf(only(steps, 'relation.rename'), 'rename-constraint')).toEqual({ type: 'rename-constraint', table: 'firm', from: 'company__parent_id__fk', to: 'firm__parent_id__fk' });
   });

@@ -205,6 +205,8 @@ export function derivedIndexes(entity: EntityModel, options: PlanOptions): Deriv
     columns.push({ column: 'id', direction: entity.defaultSort[0]?.direction ?? 'asc' });
     out.push({ name: objectName(entity.name, 'sort', columns.map((c) => c.column).join('_'), 'idx'), columns, unique: false, method: 'btree' });
   }
+  // "My records" and team scopes (owner = any(team members)) read by owner in id order.
+  out.push({ name: objectName(entity.name, 'owner', 'idx'), columns: [{ column: 'owner', direction: 'asc' }, { column: 'id', direction: 'asc' }], unique: false, method: 'btree' });
   if (options.trigram) {
     out.push({ name: objectName(entity.name, SEARCH_COLUMN, 'trgm'), columns: [{ column: SEARCH_COLUMN, direction: 'asc' }], unique: false, method: 'trigram' });
   }

@@ -185,14 +185,18 @@ describe('renderStep', () => {
     expect(sort.flatMap(sqlOf)).toEqual(['create index "company__sort__name_id__idx" on "data"."company" ("name" desc, "id" desc)']);
 
     const trigram = planMigration(modelOf([]), modelOf([entity('company', { name: TEXT })]), { trigram: true }).filter((s) => s.kind === 'index.add');
-    expect(trigram.flatMap(sqlOf)).toEqual(['create index "company___search__trgm" on "data"."company" using gin ("_search" gin_trgm_ops)']);
+    expect(trigram.flatMap(sqlOf)).toEqual([
+      // Every table: owner then id, for "my records" and team scopes in id order.
+      'create index "company__owner__idx" on "data"."company" ("owner" asc, "id" asc)',
+      'create index "company___search__trgm" on "data"."company" using gin ("_search" gin_trgm_ops)',
+    ]);
   });
 
   it('drops and renames indexes by their schema-qualified name', () => {
     const drop = stepOf([entity('company', { name: { type: 'string', 'x-index': true } })], [entity('company', { name: TEXT })], 'index.drop');
     expect(sqlOf(drop)).toEqual(['drop index if exists "data"."company__name__idx"']);
-    const rename = stepOf([entity('company', { name: { type: 'string', 'x-index': true } })], [entity('firm', { name: { type: 'string', 'x-index': true } }, { 'x-renamed-from': ['company'] })], 'index.rename');
-    expect(sqlOf(rename)).toEqual(['alter index "data"."company__name__idx" rename to "firm__name__idx"']);
+    const renames = planMigration(modelOf([entity('company', { name: { type: 'string', 'x-index': true } })]), modelOf([entity('firm', { name: { type: 'string', 'x-index': true } }, { 'x-renamed-from': ['company'] })]), { trigram: false }).filter((s) => s.kind === 'index.rename');
+    expect(renames.flatMap(sqlOf)).toEqual(['alter index "data"."company__name__idx" rename to "firm__name__idx"', 'alter index "data"."company__owner__idx" rename to "firm__owner__idx"']);
   });
 
   it('adds a foreign key with its on-delete policy', () => {
