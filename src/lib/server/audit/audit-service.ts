@@ -109,8 +109,8 @@ export type AuditResult<T> = { readonly ok: true; readonly value: T } | { readon
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-/** `timestamptz::text` with DateStyle ISO: what cursors carry, to the microsecond. */
-const AT_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+/** What cursors carry: the instant in UTC to the microsecond (a JavaScript Date has milliseconds only). */
+const AT_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 function refuse(path: string, message: string, code: AuditErrorCode = 'invalid'): { ok: false; error: AuditError } {
   return { ok: false, error: { code, path, message } };
@@ -179,6 +179,11 @@ function commonWhere(table: Table, checked: Checked, filter: CommonFilter): Expr
   return where;
 }
 
+/** The cursor's instant, the same whatever the session's DateStyle and TimeZone. */
+function atKey(table: Table) {
+  return sql<string>`to_char(${sql.raw(table)}.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_key');
+}
+
 function json(value: unknown): unknown {
   return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
@@ -221,7 +226,7 @@ export async function listAudit(db: Kysely<SystemTables>, model: Model, filter: 
   const rows = await db
     .selectFrom('peyvand.audit_log as a')
     .leftJoin('peyvand.users as u', 'u.id', 'a.actor_id')
-    .select(['a.id', 'a.at', sql<string>`a.at::text`.as('at_key'), 'a.actor_id', 'u.name as actor_name', 'u.email as actor_email', 'a.entity', 'a.record_id', 'a.action', 'a.changes'])
+    .select(['a.id', 'a.at', atKey('a'), 'a.actor_id', 'u.name as actor_name', 'u.email as actor_email', 'a.entity', 'a.record_id', 'a.action', 'a.changes'])
     .where((eb) => eb.and(where))
     .orderBy('a.at', 'desc')
     .orderBy('a.id', 'desc')
@@ -260,7 +265,7 @@ export async function listConfigChanges(db: Kysely<SystemTables>, filter: Config
   const rows = await db
     .selectFrom('peyvand.config_log as c')
     .leftJoin('peyvand.users as u', 'u.id', 'c.actor_id')
-    .select(['c.id', 'c.at', sql<string>`c.at::text`.as('at_key'), 'c.actor_id', 'u.name as actor_name', 'u.email as actor_email', 'c.kind', 'c.subject', 'c.action', 'c.detail'])
+    .select(['c.id', 'c.at', atKey('c'), 'c.actor_id', 'u.name as actor_name', 'u.email as actor_email', 'c.kind', 'c.subject', 'c.action', 'c.detail'])
     .where((eb) => eb.and(where))
     .orderBy('c.at', 'desc')
     .orderBy('c.id', 'desc')
