@@ -59,6 +59,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index record_shares_user_idx on peyvand.record_shares (entity, user_id) where user_id is not null`.execute(db);
   await sql`create index record_shares_team_idx on peyvand.record_shares (entity, team_id) where team_id is not null`.execute(db);
 
+  // A counter every auth change bumps in its own transaction (roles, teams, tokens, users): each
+  // request compares it with what its process cached, so a revocation holds on the very next
+  // request in every process, without waiting for the NOTIFY to arrive.
+  await db.schema
+    .withSchema('peyvand')
+    .createTable('auth_state')
+    .addColumn('id', 'boolean', (c) => c.primaryKey().defaultTo(true).check(sql`id`))
+    .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await sql`insert into peyvand.auth_state (id, epoch) values (true, 0)`.execute(db);
+
   // Null: every scope (sessions, and tokens made before scopes existed).
   await sql`alter table peyvand.api_tokens add column scopes text[]`.execute(db);
 

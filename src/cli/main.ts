@@ -21,6 +21,7 @@ import { generatePassword } from '../lib/server/auth/passwords.ts';
 import { serve, worker } from './serve.ts';
 import { data, DATA_USAGE } from './data.ts';
 import { privacy, PRIVACY_USAGE } from './privacy.ts';
+import { AUDIT_USAGE } from './audit.ts';
 
 const USAGE = `Usage: peyvand <command>
 
@@ -35,6 +36,7 @@ const USAGE = `Usage: peyvand <command>
                                            write an installed pack as a folder, or one bundle file (.json)
 ${DATA_USAGE}
 ${PRIVACY_USAGE}
+${AUDIT_USAGE}
   types <out.d.ts>                         write the deployment's TypeScript types
   user create --email E --name N [--admin] [--password P]
   user create <email> --name N [--role R]… [--team T]…

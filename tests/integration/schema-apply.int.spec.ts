@@ -261,7 +261,7 @@ describe.each(BACKENDS)('schema apply on %s', (kind) => {
       const { job_title: jobTitle, ...rest } = doc.properties;
       doc.properties = { ...rest, position: { ...(jobTitle as object), 'x-renamed-from': ['job_title'] } };
       await writeFile(join(dir, 'entities', 'contact.json'), JSON.stringify(doc));
-      await writeFile(join(dir, 'pack.json'), JSON.stringify({ name: 'b2b-sales', version: '1.1.0', title: 'B2B sales' }));
+      await writeFile(join(dir, 'pack.json'), JSON.stringify({ name: 'b2b-sales', version: '1.3.0', title: 'B2B sales' }));
       const upgrade = await applyPackFolder(t.database, dir, { actorId: null });
       expect(upgrade.ok && upgrade.result.status).toBe('applied');
       const after = (await loadCurrentModel(t.database.db)).model;

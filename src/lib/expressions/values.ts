@@ -90,6 +90,8 @@ export function fromJson(value: JsonValue | undefined, type: ExprType, name: str
     const amount = record.amount;
     if (typeof amount === 'string' || typeof amount === 'number') return fromJson(amount, 'number', name);
   }
+  // A consent reads as whether it is granted.
+  if (Object.hasOwn(record, 'granted') && typeof record.granted === 'boolean') return record.granted;
   return null;
 }
 

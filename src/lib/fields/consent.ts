@@ -110,6 +110,7 @@ export const consentField = {
   searchable: false,
   sortable: true,
   personal: true,
+  settle: settleConsent,
   recognise: (schema) => schema.type === 'object' && hasXType(schema, 'consent', false) && isConsentChannel(schema['x-consent']),
   valueSchema: (schema) => ({
     ...pickKeywords(schema, []),

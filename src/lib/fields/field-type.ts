@@ -59,6 +59,11 @@ export interface FieldType {
    * notes): a privacy erasure blanks them. Overridden per field by `x-personal`; see personal-data.ts.
    */
   readonly personal: boolean;
+  /**
+   * Settles a value as the write path stores it, given the stored one (undefined on a create):
+   * consent stamps its own time, so a client cannot backdate it. Absent: stored as validated.
+   */
+  readonly settle?: (next: JsonValue | null, previous: JsonValue | null | undefined, now: Date) => JsonValue | null;
   /** How expressions see a value of this type (money: its amount, a number). */
   readonly expressionType: ExprType;
   /** True when an authored property schema without `x-type` is of this type. */

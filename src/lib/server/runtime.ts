@@ -11,11 +11,15 @@ import { loadCurrentModel, MODEL_CHANNEL } from './schema/model-store.ts';
 import { buildAppRouter, type AppRouter } from './api/app-router.ts';
 import type { AuthUser } from './auth/permissions.ts';
 import type { Model } from '../model/types.ts';
-import { AUTH_CHANNEL, authenticateToken, hashToken } from './auth/tokens.ts';
+import { AUTH_CHANNEL, authEpoch, authenticateToken, hashToken } from './auth/tokens.ts';
 import { loadAccess } from './auth/access-store.ts';
 import type { Access } from '../access/access.ts';
 
-/** Token → user, for a few seconds; cleared whenever any server reports an auth change. */
+/**
+ * Token → user and user → access, for a few seconds. Every lookup first reads the auth epoch (one
+ * row) and forgets everything when another process or transaction changed roles, teams, tokens or
+ * users since: a revocation holds on the very next request. The NOTIFY clears it early too.
+ */
 class AuthCache {
   static readonly TTL_MS = 15_000;
   static readonly MAX_ENTRIES = 10_000;
@@ -24,6 +28,7 @@ class AuthCache {
   /** User id → access, for the model version it was built from. */
   readonly #access = new Map<string, { access: Access; version: number; isAdmin: boolean; until: number }>();
   #stop: (() => Promise<void>) | null = null;
+  #epoch: string | null = null;
 
   constructor(database: Database) {
     this.#database = database;
@@ -42,7 +47,17 @@ class AuthCache {
     this.#access.clear();
   }
 
+  async #current(): Promise<void> {
+    const epoch = await authEpoch(this.#database.db);
+    // Only forward: a request that read the epoch before a change must not undo a newer clear.
+    if (this.#epoch === null || BigInt(epoch) > BigInt(this.#epoch)) {
+      this.clear();
+      this.#epoch = epoch;
+    }
+  }
+
   async access(user: AuthUser, state: RuntimeState): Promise<Access> {
+    await this.#current();
     const now = Date.now();
     const hit = this.#access.get(user.id);
     if (hit && hit.until > now && hit.version === state.version && hit.isAdmin === user.isAdmin) return hit.access;
@@ -53,6 +68,7 @@ class AuthCache {
   }
 
   async authenticate(token: string): Promise<AuthUser | null> {
+    await this.#current();
     const key = hashToken(token);
     const hit = this.#entries.get(key);
     const now = Date.now();

@@ -6,7 +6,7 @@
  * also a record write (row + audit_log + outbox, reassign-owner.ts).
  *
  * Whether the CALLER may share or reassign a record is `mayChangeRecord`: the caller must be able
- * to change that record (their role's update scope, or an edit share).
+ * to change that record by their role's update scope (an edit share is not enough).
  *
  *   const may = await mayChangeRecord(db, access, entity, recordId);
  *   if (may.ok) await addShare(db, { entity, recordId, grantee: { kind: 'team', id: tehran }, access: 'read', actorId });
@@ -47,7 +47,8 @@ export async function mayChangeRecord(db: Kysely<SystemTables>, access: Access, 
   const notFound = refused<{ owner: string | null }>('not-found', `no ${entity.name} with this id`);
   if (!UUID.test(recordId)) return notFound;
   const read = recordScope(access, entity, 'read');
-  const update = recordScope(access, entity, 'update');
+  // The role's own update scope: a share lets its holder work on the record, not pass it on.
+  const update = recordScope(access, entity, 'update', { shares: false });
   const row = await sql<{ owner: string | null; may_change: boolean }>`
     select owner, ${update ?? sql`true`} as may_change from ${sql.id(DATA_SCHEMA, entity.name)}
     where id = ${recordId}::uuid and ${read ?? sql`true`}`.execute(db);

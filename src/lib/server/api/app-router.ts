@@ -33,8 +33,8 @@ const metaRouter = router({
 
 /** The address sign-in failures count against; set by the HTTP handlers (http.ts), absent for in-process callers. */
 function clientAddressOf(ctx: ApiContext): string {
-  const address = (ctx as ApiContext & { readonly clientAddress?: unknown }).clientAddress;
-  return typeof address === 'string' && address.length > 0 ? address : 'unknown';
+  const address = ctx.clientAddress;
+  return address !== undefined && address.length > 0 ? address : 'unknown';
 }
 
 function badInput(key: string, message: string): never {

@@ -13,6 +13,8 @@ import type { JsonValue } from '../../model/types.ts';
 export interface ApiContext {
   readonly runtime: Runtime;
   readonly user: AuthUser | null;
+  /** The caller's address (sign-in rate limits), set by the HTTP handlers; absent for in-process callers. */
+  readonly clientAddress?: string;
 }
 
 /** Inside a procedure: the caller's access (roles, teams), loaded once by the permission check. */

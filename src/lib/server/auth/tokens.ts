@@ -303,7 +303,14 @@ export async function revokeTokenBySecret(db: Kysely<SystemTables>, token: strin
 export const AUTH_CHANNEL = 'peyvand_auth';
 
 export async function notifyAuthChange(db: Kysely<SystemTables>): Promise<void> {
+  await sql`update peyvand.auth_state set epoch = epoch + 1 where id`.execute(db);
   await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(db);
+}
+
+/** The auth epoch now: a cached answer from an older epoch is stale (see notifyAuthChange). */
+export async function authEpoch(db: Kysely<SystemTables>): Promise<string> {
+  const row = await db.selectFrom('peyvand.auth_state').select('epoch').executeTakeFirst();
+  return String(row?.epoch ?? '0');
 }
 
 /** A user's tokens, newest first, revoked and expired ones included (for the audit trail in the UI). */

@@ -20,7 +20,7 @@ import { compileRowParser, type ImportIssue, type RelationRef } from '../../data
 import type { SystemTables } from '../db/system-tables.ts';
 import { can, type AuthUser } from '../auth/permissions.ts';
 import { SYSTEM_ACCESS, type Access } from '../../access/access.ts';
-import { recordScope } from '../records/record-access.ts';
+import { hiddenFields, recordScope } from '../records/record-access.ts';
 import { bulkCreate, rowToRecord, updateRecord, WRITE_LIMITS, type RecordContext, type RecordOutput } from '../records/record-service.ts';
 import { DATA_SCHEMA } from '../schema/object-names.ts';
 import { fieldColumns } from '../schema/plan.ts';
@@ -137,8 +137,16 @@ function sqlTypeOf(field: FieldModel): string {
   return fieldColumns(field)[0]?.sqlType ?? 'text';
 }
 
-export function denial(actor: ImportActor, entity: EntityModel, mapping: ImportMappingModel): string | null {
+export function denial(actor: ImportActor, entity: EntityModel, mapping: ImportMappingModel, model?: Model): string | null {
   if (actor.kind === 'system') return null;
+  // Matching duplicates or relations on a field the importer may not see would tell them its
+  // values (skipped or linked, or not): such a mapping is refused like one naming no field.
+  const hidden = hiddenFields(actor.access, entity);
+  for (const field of [...mapping.dedupeOn, ...mapping.columns.values()]) if (field !== null && hidden.has(field)) return `"${field}" is not a field of ${entity.name}`;
+  for (const key of mapping.relations.values()) {
+    const target = model?.entities.find((e) => e.name === key.target);
+    if (target && key.on !== 'id' && hiddenFields(actor.access, target).has(key.on)) return `"${key.on}" is not a field of ${key.target}`;
+  }
   const wanted: { action: 'record.import' | 'record.create' | 'record.update'; entity: string }[] = [{ action: 'record.import', entity: entity.name }];
   if (mapping.dedupeOn.length > 0 && mapping.onDuplicate !== 'skip') wanted.push({ action: 'record.update', entity: entity.name });
   for (const key of mapping.relations.values()) if (key.create) wanted.push({ action: 'record.create', entity: key.target });
@@ -185,7 +193,7 @@ export async function runImport(input: RunImportInput): Promise<ImportResult> {
   };
 
   if (!entity) return result('refused', `there is no entity "${mapping.entity}"`);
-  const denied = denial(input.actor, entity, mapping);
+  const denied = denial(input.actor, entity, mapping, model);
   if (denied) return result('refused', denied);
   const misfit = checkHeaders(mapping, source.headers);
   if (misfit.length > 0) {

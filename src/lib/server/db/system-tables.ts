@@ -209,7 +209,13 @@ export interface ConfigLogTable {
   detail: Json;
 }
 
+export interface AuthStateTable {
+  id: boolean;
+  epoch: ColumnType<string, string | number | undefined, string | number>;
+}
+
 export interface SystemTables {
+  'peyvand.auth_state': AuthStateTable;
   'peyvand.teams': TeamsTable;
   'peyvand.team_members': TeamMembersTable;
   'peyvand.user_roles': UserRolesTable;

@@ -10,13 +10,14 @@ import type { RecordContext } from './record-service.ts';
 import { recordScope } from './record-access.ts';
 
 /**
- * Only for a record the caller may update (one they cannot read is "not found"); the new owner
- * may be anyone — handing a record over is what reassigning is for.
+ * Only for a record the caller's role lets them update (one they cannot read is "not found"); a
+ * share is not enough — an edit share must not let someone make the record theirs (and then
+ * delete it as its owner). The new owner may be anyone: handing a record over is the point.
  */
 export async function reassignOwner(ctx: RecordContext, entity: EntityModel, id: string, owner: string | null): Promise<RecordResult<{ id: string; owner: string | null; changed: boolean }>> {
   const now = (ctx.now ?? (() => new Date()))().toISOString();
   const readable = recordScope(ctx.access, entity, 'read');
-  const updatable = recordScope(ctx.access, entity, 'update');
+  const updatable = recordScope(ctx.access, entity, 'update', { shares: false });
   const cause = ctx.cause ? { cause: ctx.cause.runId, depth: ctx.cause.depth } : {};
   const result = await sql<{ id: string; old_owner: string | null; may_change: boolean }>`
     with before as (

@@ -24,13 +24,13 @@ export type ScopedAction = 'read' | 'update' | 'delete';
  * `id`); null when there is no limit. A share widens the scope for read (any share) and update
  * (an `edit` share), never for delete, and only where the role grants the action at all.
  */
-export function recordScope(access: Access, entity: EntityModel, action: ScopedAction): Expression<SqlBool> | null {
+export function recordScope(access: Access, entity: EntityModel, action: ScopedAction, options: { readonly shares?: boolean } = {}): Expression<SqlBool> | null {
   if (access.isAdmin) return null;
   const scope: RecordScope = rightsFor(access, entity.name)[action];
   if (scope === 'all') return null;
   if (scope === 'none' || access.userId === null) return sql<SqlBool>`false`;
   const owned = scope === 'own' ? sql<SqlBool>`owner = ${access.userId}::uuid` : sql<SqlBool>`owner = any(${sql.val(access.teams.users)}::uuid[])`;
-  if (action === 'delete') return owned;
+  if (action === 'delete' || options.shares === false) return owned;
   const teams = access.teams.ancestors;
   const grantee =
     teams.length > 0 ? sql<SqlBool>`(s.user_id = ${access.userId}::uuid or s.team_id = any(${sql.val(teams)}::uuid[]))` : sql<SqlBool>`s.user_id = ${access.userId}::uuid`;

@@ -168,8 +168,9 @@ function prepare(entity: EntityModel, input: unknown, path: string, moment: Writ
   const at = (issues: readonly FieldIssue[]) => ({ ok: false as const, issues: issues.map((i) => ({ ...i, path: `${path}${i.path}` })) });
   if (!checked.ok) return at(checked.issues);
   const id = uuidv7();
+  const settled = settleValues(entity, checked.values, null, moment.now);
   // Nothing refers to a new record yet: its roll-ups start at their empty values.
-  let values: RecordValues = entity.fields.some((f) => f.computed?.kind === 'rollup') ? { ...checked.values, ...initialRollupValues(entity) } : checked.values;
+  let values: RecordValues = entity.fields.some((f) => f.computed?.kind === 'rollup') ? { ...settled, ...initialRollupValues(entity) } : settled;
   const computes = hasFormulas(entity);
   const rules = rulesOf(entity).length > 0;
   if (computes || rules) {
@@ -289,6 +290,18 @@ async function insertBatch(ctx: RecordContext, entity: EntityModel, records: rea
     await refreshRollups(trx, entity, records.map((r) => r.values));
     return rows;
   });
+}
+
+/** Values as the field types settle them on write (consent stamps its time); `current` null on a create. */
+function settleValues(entity: EntityModel, values: RecordValues, current: RecordOutput | null, now: Date): RecordValues {
+  let out: Record<string, JsonValue | null> | null = null;
+  for (const field of entity.fields) {
+    const settle = FIELD_TYPES[field.type].settle;
+    if (!settle || !(field.name in values)) continue;
+    out ??= { ...values };
+    out[field.name] = settle(values[field.name] ?? null, current === null ? undefined : (current[field.name] ?? null), now);
+  }
+  return out ?? values;
 }
 
 function momentOf(ctx: RecordContext): WriteMoment {
@@ -419,13 +432,14 @@ export async function updateRecord(ctx: RecordContext, entity: EntityModel, inpu
       if (input.version !== 'current' && Number(row.version) !== input.version) {
         return fail({ code: 'conflict', message: `this ${entity.name} was changed by someone else (version ${String(row.version)}, you edited version ${input.version}); nothing was saved`, current: visibleRecord(ctx.access, entity, current) });
       }
+      const values = settleValues(entity, checked.values, current, moment.now);
       const changes: Record<string, { old: JsonValue; new: JsonValue }> = {};
-      for (const [name, value] of Object.entries(checked.values)) {
+      for (const [name, value] of Object.entries(values)) {
         if (!sameValue(current[name], value)) changes[name] = { old: current[name] ?? null, new: value ?? null };
       }
       if (Object.keys(changes).length === 0) return ok(visibleRecord(ctx.access, entity, current));
       const merged: Record<string, JsonValue | null> = {};
-      for (const f of entity.fields) merged[f.name] = f.name in checked.values ? (checked.values[f.name] ?? null) : (current[f.name] ?? null);
+      for (const f of entity.fields) merged[f.name] = f.name in values ? (values[f.name] ?? null) : (current[f.name] ?? null);
       const refused = recomputeForUpdate(entity, merged, changes, current, moment);
       if (refused) return fail({ code: 'invalid', message: summarise(refused), issues: refused });
       const rowValues = fieldRow(entity, Object.fromEntries(Object.keys(changes).map((k) => [k, merged[k] ?? null])));
