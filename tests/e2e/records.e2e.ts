@@ -68,7 +68,7 @@ describe('records in the generated screens', () => {
     await page.fill('[name=job_title]', 'Buyer');
     await Promise.all([page.waitForURL(recordUrl), page.click('main form.record-form button[type=submit]')]);
     expect(await page.locator('dl.fields').textContent()).toContain('Buyer');
-    expect(await page.locator('ol.timeline').textContent()).toContain('Buyer');
+    expect(await page.locator('ol.audit-timeline').textContent()).toContain('Buyer');
     await context.close();
   });
 
