@@ -13,6 +13,8 @@ export interface RunningApp {
   readonly url: string;
   readonly adminEmail: string;
   readonly adminPassword: string;
+  /** One-time passwords of the demo people (manager and reps), by email. */
+  readonly demoPasswords: ReadonlyMap<string, string>;
   stop(): Promise<void>;
 }
 
@@ -41,10 +43,13 @@ export async function startApp(): Promise<RunningApp> {
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${output}`)));
   });
+  // The demo people's one-time passwords, printed once after each "demo user:" line.
+  const demoPasswords = new Map([...output.matchAll(/demo user: (\S+) .*\n\s+password: (\S+)/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
   return {
     url: started.url,
     adminEmail: 'admin@peyvand.local',
     adminPassword: started.password,
+    demoPasswords,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -74,10 +79,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Submits the sign-in form; a submit that did not navigate (a click lost while the page loads) is retried once. */
-export async function signIn(page: Page, app: RunningApp, password: string): Promise<void> {
+export async function signIn(page: Page, app: RunningApp, password: string, email = app.adminEmail): Promise<void> {
   await page.goto(`${app.url}/signin`);
   for (let attempt = 1; ; attempt++) {
-    await page.fill('#email', app.adminEmail);
+    await page.fill('#email', email);
     await page.fill('#password', password);
     try {
       await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 15_000 }), page.click('main button[type=submit]')]);

@@ -387,6 +387,16 @@ export async function getRecord(ctx: RecordContext, entity: EntityModel, id: unk
   return row ? ok(visibleRecord(ctx.access, entity, rowToRecord(entity, row))) : fail({ code: 'not-found', message: `no ${entity.name} with this id` });
 }
 
+/** Whether the caller may change and delete a record they can read (for offering those actions). */
+export async function recordRights(ctx: RecordContext, entity: EntityModel, id: string): Promise<{ readonly update: boolean; readonly delete: boolean }> {
+  if (!UUID.test(id)) return { update: false, delete: false };
+  const update = recordScope(ctx.access, entity, 'update') ?? sql`true`;
+  const remove = recordScope(ctx.access, entity, 'delete') ?? sql`true`;
+  const found = await sql<{ u: boolean; d: boolean }>`select ${update} as u, ${remove} as d from ${dataTable(entity)} where id = ${id}${andScope(ctx.access, entity, 'read')}`.execute(ctx.db);
+  const row = found.rows[0];
+  return { update: row?.u === true, delete: row?.d === true };
+}
+
 /**
  * Locks a record for a change: not found when the caller cannot read it, forbidden when they can
  * read but not `action` it.

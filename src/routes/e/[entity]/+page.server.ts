@@ -5,6 +5,7 @@ import { entityCaller, entityFromUrl, relationTitles } from '$lib/server/records
 import { filterOf, readListParams, visibleColumns } from '$lib/records/list-params.ts';
 import type { RecordOutput } from '$lib/server/records/record-service.ts';
 import { FIELD_TYPES } from '$lib/fields/registry.ts';
+import { can } from '$lib/server/auth/permissions.ts';
 
 const PAGE_SIZE = 50;
 
@@ -34,7 +35,10 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
     if (!(error instanceof TRPCError) || error.code === 'INTERNAL_SERVER_ERROR') throw error;
     problem = error.message;
   }
+  // What the user's role lets them do here: the page offers only that.
+  const may = (action: 'record.create' | 'record.export' | 'record.import' | 'record.update' | 'record.delete') => can(user, { action, entity: entity.name }, locals.access).allowed;
   return {
+    may: { create: may('record.create'), export: may('record.export'), import: may('record.import'), update: may('record.update'), delete: may('record.delete') },
     entity,
     state,
     columns: visibleColumns(entity, state),

@@ -2,7 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
 import type { Actions, PageServerLoad } from './$types';
 import { entityCaller, entityFromUrl, relationTitles, titleOf } from '$lib/server/records/page-support.ts';
-import type { RecordOutput } from '$lib/server/records/record-service.ts';
+import { recordRights, type RecordOutput } from '$lib/server/records/record-service.ts';
 import { can } from '$lib/server/auth/permissions.ts';
 import { visibleEntity } from '$lib/server/records/record-access.ts';
 import { completeTaskAction, recordAutomation, startManualAction } from '$lib/server/rules/automation-pages.ts';
@@ -54,6 +54,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     users: Object.fromEntries(people.map((p) => [p.id, p.name])),
     automation,
     isAdmin: user.isAdmin,
+    may: access ? await recordRights({ db: locals.runtime.database.db, actorId: user.id, access }, model.entities.find((e) => e.name === entity.name) ?? entity, String(record.id)) : { update: false, delete: false },
   };
 };
 
