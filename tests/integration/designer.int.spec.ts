@@ -199,13 +199,14 @@ describe.each(BACKENDS)('designer on %s', (kind) => {
     const before = runtime.current().version;
     const document = documentOf(addField({ ...emptyEntityDraft(), name: 'secret' }, 'title', 'text'));
     const caller = runtime.caller(member);
+    // One call at a time: a refusal not yet awaited would be an unhandled rejection.
     for (const call of [
-      caller.admin.entities.get({ name: 'company' }),
-      caller.admin.entities.plan({ document }),
-      caller.admin.entities.applyChange({ document, allowDestructive: true }),
-      caller.admin.entities.remove({ name: 'deal', allowDestructive: true }),
+      () => caller.admin.entities.get({ name: 'company' }),
+      () => caller.admin.entities.plan({ document }),
+      () => caller.admin.entities.applyChange({ document, allowDestructive: true }),
+      () => caller.admin.entities.remove({ name: 'deal', allowDestructive: true }),
     ]) {
-      const error = await refusal(call);
+      const error = await refusal(call());
       expect(error.code).toBe('FORBIDDEN');
     }
     expect((await refusal(runtime.caller(null).admin.entities.plan({ document }))).code).toBe('UNAUTHORIZED');
