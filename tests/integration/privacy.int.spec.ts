@@ -15,7 +15,7 @@ import type { AuthUser } from '../../src/lib/server/auth/permissions.ts';
 import { applyPack } from '../../src/lib/server/packs/pack-service.ts';
 import { erasePerson, exportPerson, privacyRequests } from '../../src/lib/server/privacy/privacy-service.ts';
 import { createRecord, listRecords, updateRecord, type RecordContext } from '../../src/lib/server/records/record-service.ts';
-import { listRuns } from '../../src/lib/server/rules/workflow-service.ts';
+import { dryRun, listRuns } from '../../src/lib/server/rules/workflow-service.ts';
 import { smsConfigFromEnv } from '../../src/lib/server/rules/outbound/sms.ts';
 import type { Runtime } from '../../src/lib/server/runtime.ts';
 import { BACKENDS } from '../support/databases.ts';
@@ -124,6 +124,13 @@ describe.each(BACKENDS)('privacy and consent (%s)', (kind) => {
     ]);
     expect(JSON.stringify(skipped)).toContain('no email consent');
     expect(JSON.stringify(skipped)).toContain('no sms consent');
+    // The dry run on the same contact says the step would be skipped, and why.
+    const welcome = model().workflows.find((w) => w.name === 'welcome_email');
+    if (!welcome) throw new Error('welcome_email');
+    const dry = await dryRun(runtime.database.db, model(), { workflow: welcome, recordId: String(without.id), user: null, services: testServices() });
+    if (!dry.ok) throw new Error(dry.message);
+    expect(dry.value.steps.map((st) => [st.stepId, st.status])).toEqual([['mail', 'would-skip']]);
+    expect(dry.value.steps[0]?.detail).toContain('no email consent');
     expect((await stepsOf(String(withConsent.id))).map((s) => [s.action, s.status])).toEqual([
       ['send_email', 'ok'],
       ['send_sms', 'ok'],

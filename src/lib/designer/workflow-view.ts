@@ -70,7 +70,7 @@ export interface DryRunItem {
 export interface DryRunStepView {
   readonly stepId: string;
   readonly action: string;
-  readonly status: 'would-run' | 'would-wait' | 'branch' | 'error';
+  readonly status: 'would-run' | 'would-wait' | 'would-skip' | 'branch' | 'error';
   readonly detail: string | null;
   readonly items: readonly DryRunItem[];
 }

@@ -87,7 +87,7 @@ export async function removeWorkflow(database: Database, name: string, actorId: 
 export interface DryRunStep {
   readonly stepId: string;
   readonly action: string;
-  readonly status: 'would-run' | 'would-wait' | 'branch' | 'error';
+  readonly status: 'would-run' | 'would-wait' | 'would-skip' | 'branch' | 'error';
   readonly request: JsonObject | null;
   readonly detail: string | null;
 }
@@ -155,7 +155,9 @@ export async function dryRun(
       pc = prepared.request.took === 'then' ? pc + 1 : instruction.elseAt;
       continue;
     }
-    steps.push({ stepId: step.id, action: step.type, status: step.type === 'wait' ? 'would-wait' : 'would-run', request: shown, detail: null });
+    // A step that would be skipped (an email without the recipient's consent) says so, with the reason.
+    const skip = typeof prepared.request.skip === 'string' ? prepared.request.skip : null;
+    steps.push({ stepId: step.id, action: step.type, status: skip !== null ? 'would-skip' : step.type === 'wait' ? 'would-wait' : 'would-run', request: shown, detail: skip });
     pc += 1;
   }
   return { ok: true, value: { condition: condition.ok ? { pass: condition.pass, error: null } : { pass: false, error: condition.error }, steps } };
