@@ -76,6 +76,16 @@ describe('access control in the browser', () => {
     await adminPage.goto(`${env.app.url}/admin/access`);
     expect(await adminPage.locator('main').textContent()).toContain('Sales rep');
     await screenshot(adminPage, 'access-roles-en');
+    for (const [path, name] of [
+      ['/admin/access/roles/sales_rep', 'access-role-editor-en'],
+      ['/admin/access/teams', 'access-teams-en'],
+      ['/admin/access/users', 'access-users-en'],
+      [`${myHrefs[0] ?? ''}/access`, 'access-record-sharing-en'],
+    ] as const) {
+      const response = await adminPage.goto(`${env.app.url}${path}`);
+      expect(response?.status(), path).toBe(200);
+      await screenshot(adminPage, name);
+    }
     await context.close();
     await admin.close();
   });
@@ -92,6 +102,11 @@ describe('access control in the browser', () => {
     const admin = await newContext(env.browser, { locale: 'fa' });
     const adminPage = await admin.newPage();
     await signIn(adminPage, env.app, PASSWORD);
+    await adminPage.goto(`${env.app.url}/admin/audit`);
+    expect(await adminPage.getAttribute('html', 'dir')).toBe('rtl');
+    await screenshot(adminPage, 'access-audit-fa');
+    await adminPage.goto(`${env.app.url}/admin/access/roles/sales_rep`);
+    await screenshot(adminPage, 'access-role-editor-fa');
     await adminPage.goto(`${env.app.url}/e/contact`);
     const href = await adminPage.locator('table.records a[href^="/e/contact/"]').first().getAttribute('href');
     await adminPage.goto(`${env.app.url}${href ?? ''}/privacy`);
