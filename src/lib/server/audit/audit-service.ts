@@ -211,6 +211,13 @@ function shownChanges(model: Model, entity: string, stored: unknown): Record<str
   return out;
 }
 
+/** A page of rows fetched with `limit + 1`: the items, and a cursor when there is more. */
+function pageOf<R extends { readonly id: string | number | bigint; readonly at_key: string }, T>(rows: readonly R[], limit: number, item: (row: R) => T): AuditResult<AuditPage<T>> {
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return { ok: true, value: { items: shown.map(item), nextCursor: rows.length > limit && last ? encodeCursor(last.at_key, String(last.id)) : null } };
+}
+
 /** Record changes, newest first. */
 export async function listAudit(db: Kysely<SystemTables>, model: Model, filter: AuditFilter = {}): Promise<AuditResult<AuditPage<AuditEntry>>> {
   if (filter.entity !== undefined && filter.entity !== '' && !NAME.test(filter.entity)) return refuse('entity', 'entity must be an entity name');
@@ -232,23 +239,15 @@ export async function listAudit(db: Kysely<SystemTables>, model: Model, filter: 
     .orderBy('a.id', 'desc')
     .limit(limit + 1)
     .execute();
-  const shown = rows.slice(0, limit);
-  const last = shown.at(-1);
-  return {
-    ok: true,
-    value: {
-      items: shown.map((r) => ({
-        id: String(r.id),
-        at: iso(r.at),
-        actor: actorOf(r.actor_id, r.actor_name, r.actor_email),
-        entity: r.entity,
-        recordId: r.record_id,
-        action: r.action,
-        changes: shownChanges(model, r.entity, json(r.changes)),
-      })),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.at_key, String(last.id)) : null,
-    },
-  };
+  return pageOf(rows, limit, (r) => ({
+    id: String(r.id),
+    at: iso(r.at),
+    actor: actorOf(r.actor_id, r.actor_name, r.actor_email),
+    entity: r.entity,
+    recordId: r.record_id,
+    action: r.action,
+    changes: shownChanges(model, r.entity, json(r.changes)),
+  }));
 }
 
 /** Configuration changes, newest first. */
@@ -271,23 +270,15 @@ export async function listConfigChanges(db: Kysely<SystemTables>, filter: Config
     .orderBy('c.id', 'desc')
     .limit(limit + 1)
     .execute();
-  const shown = rows.slice(0, limit);
-  const last = shown.at(-1);
-  return {
-    ok: true,
-    value: {
-      items: shown.map((r) => ({
-        id: String(r.id),
-        at: iso(r.at),
-        actor: actorOf(r.actor_id, r.actor_name, r.actor_email),
-        kind: r.kind,
-        subject: r.subject,
-        action: r.action,
-        detail: json(r.detail),
-      })),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.at_key, String(last.id)) : null,
-    },
-  };
+  return pageOf(rows, limit, (r) => ({
+    id: String(r.id),
+    at: iso(r.at),
+    actor: actorOf(r.actor_id, r.actor_name, r.actor_email),
+    kind: r.kind,
+    subject: r.subject,
+    action: r.action,
+    detail: json(r.detail),
+  }));
 }
 
 /** A stored value as one CSV cell: text as it is, everything else as JSON. */

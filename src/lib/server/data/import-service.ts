@@ -137,14 +137,14 @@ function sqlTypeOf(field: FieldModel): string {
   return fieldColumns(field)[0]?.sqlType ?? 'text';
 }
 
-export function denial(actor: ImportActor, entity: EntityModel, mapping: ImportMappingModel, model?: Model): string | null {
+export function denial(actor: ImportActor, entity: EntityModel, mapping: ImportMappingModel, model: Model): string | null {
   if (actor.kind === 'system') return null;
   // Matching duplicates or relations on a field the importer may not see would tell them its
   // values (skipped or linked, or not): such a mapping is refused like one naming no field.
   const hidden = hiddenFields(actor.access, entity);
   for (const field of [...mapping.dedupeOn, ...mapping.columns.values()]) if (field !== null && hidden.has(field)) return `"${field}" is not a field of ${entity.name}`;
   for (const key of mapping.relations.values()) {
-    const target = model?.entities.find((e) => e.name === key.target);
+    const target = model.entities.find((e) => e.name === key.target);
     if (target && key.on !== 'id' && hiddenFields(actor.access, target).has(key.on)) return `"${key.on}" is not a field of ${key.target}`;
   }
   const wanted: { action: 'record.import' | 'record.create' | 'record.update'; entity: string }[] = [{ action: 'record.import', entity: entity.name }];
